@@ -1,0 +1,42 @@
+#pragma once
+// Small pure builders, one per audit event type. Type strings are stable: auditors and
+// tools search for them. Fields hold metadata only. The full list is in AUDIT_FORMAT.md.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/audit_event.h"
+
+namespace safedesk::audit {
+
+// Authentication.
+AuditEvent LoginSuccess(std::string_view user, std::string_view source, std::string_view factors);
+AuditEvent LoginFailure(std::string_view user, std::string_view source, std::string_view factor,
+                        std::string_view reason);
+AuditEvent AccountLocked(std::string_view subject_kind, std::string_view subject,
+                         std::int64_t failures, std::int64_t lock_seconds);
+AuditEvent FactorEnrolled(std::string_view user, std::string_view factor, std::string_view factor_id);
+AuditEvent FactorRemoved(std::string_view user, std::string_view factor, std::string_view factor_id);
+AuditEvent FactorRejected(std::string_view user, std::string_view factor, std::string_view reason);
+
+// Tickets (broker → browser → gateway).
+AuditEvent TicketIssued(std::string_view session_id, std::string_view user, std::string_view nonce_id);
+AuditEvent TicketRejected(std::string_view reason, std::string_view source);
+
+// Session requests and sessions.
+AuditEvent RequestCreated(std::string_view request_id, std::string_view user, std::string_view project,
+                          std::int64_t duration_seconds);
+AuditEvent RequestApproved(std::string_view request_id, std::string_view approver);
+AuditEvent RequestDenied(std::string_view request_id, std::string_view approver, std::string_view reason);
+AuditEvent SessionStart(std::string_view session_id, std::string_view user, std::string_view project,
+                        std::string_view source);
+AuditEvent SessionEnd(std::string_view session_id, std::string_view reason);
+AuditEvent SessionTerminated(std::string_view session_id, std::string_view by, std::string_view reason);
+AuditEvent ChannelBlocked(std::string_view session_id, std::string_view channel, std::int64_t bytes);
+AuditEvent RecordingSealed(std::string_view session_id, std::string_view recording_id, std::int64_t chunks);
+
+// Process lifecycle.
+AuditEvent ServiceStarted(std::string_view program, std::string_view version);
+
+}  // namespace safedesk::audit

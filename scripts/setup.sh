@@ -1,0 +1,50 @@
+#!/bin/sh
+# Installs every Debian 12 package safedesk builds, tests or demos with.
+# Idempotent: when everything is present it only runs dpkg-query (well under a second).
+set -eu
+
+PACKAGES="
+build-essential cmake pkg-config git ca-certificates
+libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+libssl-dev openssl
+libspdlog-dev libfmt-dev
+libtomlplusplus-dev
+libsqlite3-dev sqlite3
+libpam0g-dev libpam-wrapper
+libfido2-dev libcbor-dev
+freerdp2-dev libwinpr2-dev freerdp2-shadow-x11 winpr-utils
+libgtest-dev libgmock-dev libbenchmark-dev
+xvfb x11-utils x11-apps xterm
+chromium
+"
+
+missing=""
+for p in $PACKAGES; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  case "$status" in
+    "install ok installed") ;;
+    *) missing="$missing $p" ;;
+  esac
+done
+
+# Node.js may come from Debian or from NodeSource (which bundles npm and conflicts
+# with Debian's npm package): only ask for them when the commands are absent.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+
+if [ -z "$missing" ]; then
+  echo "setup: all packages present"
+  exit 0
+fi
+
+echo "setup: installing:$missing"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+# One update per setup run; skip when lists are younger than a day.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
+  $SUDO apt-get update -q
+fi
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing
+echo "setup: done"
