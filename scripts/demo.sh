@@ -1,0 +1,72 @@
+#!/bin/sh
+# Generates a demo deployment under demo/ (unless one exists) and starts it.
+#   demo/pki/   ECDSA P-256 CA, server certificates (broker, gateway), component client
+#               certificates (gateway, agent) for mutual TLS
+#   demo/keys/  Ed25519 signing keys (audit checkpoints, tickets, recording seals) and the
+#               AES-256 key for factor secrets at rest
+#   demo/safedesk.toml  the deployment's configuration (every other key: built-in default)
+# Usage: scripts/demo.sh BUILD_DIR   (make demo passes build/default)
+set -eu
+BUILD_DIR=${1:-build/default}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DEMO=${SAFEDESK_DEMO_DIR:-$ROOT/demo}
+BIN=$ROOT/$BUILD_DIR/bin
+
+umask 077
+
+gen_ec_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+
+# $1 name, $2 CN, $3 extendedKeyUsage, $4 subjectAltName (may be empty)
+issue_cert() {
+  name=$1; cn=$2; eku=$3; san=$4
+  gen_ec_key "$DEMO/pki/$name.key"
+  openssl req -new -key "$DEMO/pki/$name.key" -subj "/O=safedesk demo/CN=$cn" -out "$DEMO/pki/$name.csr"
+  {
+    echo "basicConstraints=critical,CA:FALSE"
+    echo "keyUsage=critical,digitalSignature"
+    echo "extendedKeyUsage=$eku"
+    [ -n "$san" ] && echo "subjectAltName=$san"
+  } > "$DEMO/pki/$name.ext"
+  openssl x509 -req -in "$DEMO/pki/$name.csr" -CA "$DEMO/pki/ca.crt" -CAkey "$DEMO/pki/ca.key" \
+    -CAcreateserial -days 825 -sha256 -extfile "$DEMO/pki/$name.ext" -out "$DEMO/pki/$name.crt" 2>/dev/null
+  rm -f "$DEMO/pki/$name.csr" "$DEMO/pki/$name.ext"
+}
+
+generate() {
+  echo "demo: generating a deployment under $DEMO"
+  mkdir -p "$DEMO/pki" "$DEMO/keys" "$DEMO/var/recordings"
+  gen_ec_key "$DEMO/pki/ca.key"
+  openssl req -new -x509 -key "$DEMO/pki/ca.key" -subj "/O=safedesk demo/CN=safedesk demo CA" \
+    -days 825 -sha256 -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" -out "$DEMO/pki/ca.crt"
+  issue_cert broker localhost serverAuth "DNS:localhost,IP:127.0.0.1"
+  issue_cert gateway localhost serverAuth "DNS:localhost,IP:127.0.0.1"
+  issue_cert gateway-client safedesk-gateway clientAuth ""
+  issue_cert agent-client safedesk-agent clientAuth ""
+  for k in audit-signing ticket-signing recording-seal; do
+    openssl genpkey -algorithm ed25519 -out "$DEMO/keys/$k.pem"
+  done
+  openssl rand -out "$DEMO/keys/factor-secrets.key" 32
+  chmod 600 "$DEMO"/pki/*.key "$DEMO"/keys/*
+  chmod 644 "$DEMO"/pki/*.crt
+  sed "s|@ROOT@|$ROOT|g" "$ROOT/scripts/demo.toml.in" > "$DEMO/safedesk.toml"
+}
+
+[ -f "$DEMO/safedesk.toml" ] || generate
+
+"$BIN/safedesk-broker" --config "$DEMO/safedesk.toml" --check-config
+
+cat <<MSG
+
+safedesk demo deployment: $DEMO
+  config        $DEMO/safedesk.toml
+  CA            $DEMO/pki/ca.crt   (trust it in a browser to avoid the warning)
+  audit log     $DEMO/var/audit.log
+  broker        https://localhost:8443/
+Next:
+  - verify the audit log:  $BIN/safedeskctl --config $DEMO/safedesk.toml audit verify --live
+  - stop the demo with Ctrl-C (the audit log is closed with a signed checkpoint)
+  - start over: rm -rf $DEMO && make demo
+
+MSG
+exec "$BIN/safedesk-broker" --config "$DEMO/safedesk.toml"
