@@ -2,7 +2,7 @@
 add_library(safedesk_options INTERFACE)
 target_compile_options(safedesk_options INTERFACE -Wall -Wextra -Wpedantic -Wshadow
   -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Wunused -Woverloaded-virtual
-  -Wnull-dereference -Wformat=2 -Wimplicit-fallthrough)
+  -Wformat=2 -Wimplicit-fallthrough)
 if(SAFEDESK_WERROR)
   target_compile_options(safedesk_options INTERFACE -Werror)
 endif()
