@@ -34,7 +34,9 @@ issue_cert() {
 
 generate() {
   echo "demo: generating a deployment under $DEMO"
-  mkdir -p "$DEMO/pki" "$DEMO/keys" "$DEMO/var/recordings"
+  mkdir -p "$DEMO/pki" "$DEMO/keys" "$DEMO/var/recordings" "$DEMO/datasets/claims-demo"
+  printf 'claim_id,age_band,diagnosis_code,cost\n1,40-49,E11,1200\n2,60-69,I10,340\n' \
+    > "$DEMO/datasets/claims-demo/claims.csv"
   gen_ec_key "$DEMO/pki/ca.key"
   openssl req -new -x509 -key "$DEMO/pki/ca.key" -subj "/O=safedesk demo/CN=safedesk demo CA" \
     -days 825 -sha256 -addext "basicConstraints=critical,CA:TRUE" \

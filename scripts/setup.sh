@@ -32,8 +32,20 @@ done
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
+install_node_modules() {
+  # Browser tests drive Debian's chromium with playwright-core; never download a browser.
+  here=$(cd "$(dirname "$0")/.." && pwd)
+  dir="$here/tests/browser"
+  [ -f "$dir/package-lock.json" ] || return 0
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "setup: npm ci in tests/browser"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 if [ -z "$missing" ]; then
   echo "setup: all packages present"
+  install_node_modules
   exit 0
 fi
 
@@ -47,4 +59,5 @@ if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mtime -1 2>/d
 fi
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing
+install_node_modules
 echo "setup: done"

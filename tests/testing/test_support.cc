@@ -35,12 +35,12 @@ std::string TempDir::Write(const std::string& name, const std::string& content, 
 
 std::filesystem::path SourceDir() {
   const char* dir = std::getenv("SAFEDESK_SOURCE_DIR");
-  return dir != nullptr ? std::filesystem::path(dir) : std::filesystem::current_path();
+  return dir != nullptr ? std::filesystem::path(dir) : std::filesystem::path(SAFEDESK_SOURCE_DIR_BUILTIN);
 }
 
 std::filesystem::path BinaryDir() {
   const char* dir = std::getenv("SAFEDESK_BINARY_DIR");
-  return dir != nullptr ? std::filesystem::path(dir) : std::filesystem::current_path();
+  return dir != nullptr ? std::filesystem::path(dir) : std::filesystem::path(SAFEDESK_BINARY_DIR_BUILTIN);
 }
 
 }  // namespace safedesk::testing
