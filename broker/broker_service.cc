@@ -6,6 +6,9 @@
 #include <thread>
 #include <vector>
 
+#include "auth/lockout.h"
+#include "auth/privsep_password.h"
+#include "broker/broker_context.h"
 #include "broker/http/http_server.h"
 #include "broker/http/router.h"
 #include "broker/http/tls_context.h"
@@ -13,6 +16,7 @@
 #include "common/audit_events.h"
 #include "common/audit_log.h"
 #include "common/log.h"
+#include "common/worker_pool.h"
 #include "config/cli.h"
 
 namespace safedesk::broker {
@@ -22,12 +26,69 @@ namespace asio = boost::asio;
 
 constexpr int kIoThreads = 2;  // network threads; blocking work (PAM) runs on the auth pool
 
-// Everything the running broker owns, opened in dependency order.
+// Everything the running broker owns, opened in dependency order (and destroyed in
+// reverse: the worker pool stops before the verifier and lockout it calls).
 struct Services {
   std::unique_ptr<AuditLog> audit;
   std::unique_ptr<SqliteStore> store;
   std::unique_ptr<asio::ssl::context> tls;
+  std::unique_ptr<auth::PasswordVerifier> verifier;
+  std::unique_ptr<auth::Lockout> lockout;
+  std::unique_ptr<WorkerPool> pool;
+  std::unique_ptr<auth::PasswordChecker> passwords;
+  std::unique_ptr<auth::TotpVerifier> totp;
+  std::unique_ptr<auth::FactorSecretBox> secret_box;
+  std::unique_ptr<auth::WebAuthn> webauthn;
+  std::unique_ptr<auth::TicketIssuer> tickets;
+  std::unique_ptr<WebSessions> web_sessions;
 };
+
+// The privileged PAM helper sits beside the broker's own executable.
+std::string AuthHelperPath() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (ec ? std::filesystem::path("safedesk-auth-helper") : self.parent_path() / "safedesk-auth-helper").string();
+}
+
+auth::TotpOptions TotpOptionsFrom(const config::AuthConfig& a) {
+  auth::TotpOptions options;
+  options.params.algorithm = a.totp_algorithm == config::TotpAlgorithm::kSha256   ? auth::TotpAlgorithm::kSha256
+                             : a.totp_algorithm == config::TotpAlgorithm::kSha512 ? auth::TotpAlgorithm::kSha512
+                                                                                  : auth::TotpAlgorithm::kSha1;
+  options.params.digits = a.totp_digits;
+  options.params.step = std::chrono::duration_cast<std::chrono::seconds>(a.totp_step);
+  options.skew_steps = a.totp_skew_steps;
+  return options;
+}
+
+Result<void> OpenAuth(const config::Config& config, Services& s) {
+  const config::AuthConfig& a = config.auth;
+  auto verifier = auth::HelperPasswordVerifier::Spawn(
+      {AuthHelperPath(), a.pam_service, static_cast<std::size_t>(a.pam_workers), std::chrono::seconds(30)});
+  if (!verifier) return MakeError(verifier.error().code, "PAM helper: " + verifier.error().message);
+  s.verifier = std::move(*verifier);
+  s.lockout = std::make_unique<auth::Lockout>(
+      auth::LockoutOptions{a.lockout_threshold, std::chrono::duration_cast<std::chrono::seconds>(a.lockout_window),
+                           std::chrono::duration_cast<std::chrono::seconds>(a.lockout_duration), 10'000},
+      SystemClock(), *s.audit);
+  s.pool = std::make_unique<WorkerPool>(WorkerPoolOptions{static_cast<std::size_t>(a.pam_workers), 64});
+  s.passwords = std::make_unique<auth::PasswordChecker>(*s.verifier, *s.lockout, *s.pool);
+  s.totp = std::make_unique<auth::TotpVerifier>(TotpOptionsFrom(a), SystemClock());
+  auto box = auth::FactorSecretBox::LoadKeyFile(a.secret_key_file.string(), SystemRandom());
+  if (!box) return MakeError(box.error().code, "auth.secret_key_file: " + box.error().message);
+  s.secret_box = std::make_unique<auth::FactorSecretBox>(std::move(*box));
+  auth::WebAuthnOptions webauthn{a.webauthn_rp_id, a.webauthn_rp_name, a.webauthn_origins,
+                                 std::chrono::duration_cast<std::chrono::seconds>(a.webauthn_challenge_ttl)};
+  auto made = auth::WebAuthn::Create(std::move(webauthn), SystemClock(), SystemRandom(), *s.audit);
+  if (!made) return MakeError(made.error().code, "WebAuthn: " + made.error().message);
+  s.webauthn = std::move(*made);
+  auto ticket_key = Ed25519PrivateKey::LoadPemFile(a.ticket_signing_key);
+  if (!ticket_key) return ticket_key.error();
+  auth::TicketOptions ticket_options;
+  ticket_options.ttl = std::chrono::duration_cast<std::chrono::seconds>(a.ticket_ttl);
+  s.tickets = std::make_unique<auth::TicketIssuer>(std::move(*ticket_key), ticket_options, SystemClock(), SystemRandom());
+  return Ok();
+}
 
 Result<void> Require(const config::Config& config, const std::filesystem::path& path, std::string_view key) {
   if (!path.empty()) return Ok();
@@ -38,6 +99,8 @@ Result<void> Require(const config::Config& config, const std::filesystem::path& 
 
 Result<Services> OpenServices(const config::Config& config) {
   SAFEDESK_TRY(Require(config, config.audit.signing_key, "audit.signing_key"));
+  SAFEDESK_TRY(Require(config, config.auth.secret_key_file, "auth.secret_key_file"));
+  SAFEDESK_TRY(Require(config, config.auth.ticket_signing_key, "auth.ticket_signing_key"));
   SAFEDESK_TRY(Require(config, config.broker.tls_cert, "broker.tls_cert"));
   SAFEDESK_TRY(Require(config, config.broker.tls_key, "broker.tls_key"));
   Services services;
@@ -56,6 +119,10 @@ Result<Services> OpenServices(const config::Config& config) {
   auto tls = MakeServerTlsContext({config.broker.tls_cert, config.broker.tls_key, {}});
   if (!tls) return MakeError(tls.error().code, "TLS: " + tls.error().message);
   services.tls = std::move(*tls);
+  SAFEDESK_TRY(OpenAuth(config, services));
+  WebSessionOptions session_options;
+  session_options.absolute_ttl = std::chrono::duration_cast<std::chrono::seconds>(config.broker.session_cookie_ttl);
+  services.web_sessions = std::make_unique<WebSessions>(*services.store, SystemClock(), SystemRandom(), session_options);
   return services;
 }
 
@@ -77,7 +144,8 @@ HttpServerOptions ServerOptions(const config::Config& config) {
   return options;
 }
 
-void AddRoutes(Router& router) {
+void AddRoutes(Router& router, BrokerContext& ctx) {
+  (void)ctx;
   router.Add(http::verb::get, "/api/health",
              [](const Request& request, const RequestContext&) -> asio::awaitable<Response> {
                co_return JsonResponse(http::status::ok,
@@ -98,8 +166,11 @@ int Run(const config::Config& config) {
     return config::kExitConfigError;
   }
   asio::io_context io;
+  BrokerContext ctx{config, *services->store, *services->audit, SystemClock(), SystemRandom(),
+                    *services->web_sessions, *services->passwords, *services->totp, *services->secret_box,
+                    *services->webauthn, *services->tickets};
   Router router(config.broker.web_root);
-  AddRoutes(router);
+  AddRoutes(router, ctx);
   HttpServer server(io, *services->tls, ServerOptions(config), router.AsHandler());
   if (auto listening = server.Listen(config.broker.listen.host, config.broker.listen.port); !listening) {
     logger->error("safedesk-broker cannot start: {}", listening.error().message);

@@ -10,7 +10,7 @@ set -eu
 BUILD_DIR=${1:-build/default}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DEMO=${SAFEDESK_DEMO_DIR:-$ROOT/demo}
-BIN=$ROOT/$BUILD_DIR/bin
+case "$BUILD_DIR" in /*) BIN=$BUILD_DIR/bin ;; *) BIN=$ROOT/$BUILD_DIR/bin ;; esac
 
 umask 077
 
@@ -52,9 +52,26 @@ generate() {
   chmod 600 "$DEMO"/pki/*.key "$DEMO"/keys/*
   chmod 644 "$DEMO"/pki/*.crt
   sed "s|@ROOT@|$ROOT|g" "$ROOT/scripts/demo.toml.in" > "$DEMO/safedesk.toml"
+  install_pam_service
+  echo
+  echo "demo users (passwords and TOTP secrets are shown once; 'safedeskctl user passwd' sets new ones):"
+  for spec in researcher:researcher admin:administrator auditor:auditor; do
+    "$BIN/safedeskctl" --config "$DEMO/safedesk.toml" user add "${spec%%:*}" --roles "${spec#*:}" \
+      --password-file "$DEMO/var/passwd" --totp
+  done
+}
+
+# PAM service for the demo: pam_pwdfile over a password file safedeskctl manages, so the
+# demo needs no system accounts (a site points its service at LDAP/AD instead).
+install_pam_service() {
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  printf 'auth required pam_pwdfile.so pwdfile=%s\naccount required pam_permit.so\n' "$DEMO/var/passwd" |
+    $SUDO tee /etc/pam.d/safedesk-demo >/dev/null
 }
 
 [ -f "$DEMO/safedesk.toml" ] || generate
+[ -f /etc/pam.d/safedesk-demo ] || install_pam_service
 
 "$BIN/safedesk-broker" --config "$DEMO/safedesk.toml" --check-config
 
@@ -64,7 +81,7 @@ safedesk demo deployment: $DEMO
   config        $DEMO/safedesk.toml
   CA            $DEMO/pki/ca.crt   (trust it in a browser to avoid the warning)
   audit log     $DEMO/var/audit.log
-  broker        https://localhost:8443/
+  broker        https://localhost:8443/   (log in as researcher, admin or auditor)
 Next:
   - verify the audit log:  $BIN/safedeskctl --config $DEMO/safedesk.toml audit verify --live
   - stop the demo with Ctrl-C (the audit log is closed with a signed checkpoint)

@@ -10,8 +10,9 @@ libssl-dev openssl
 libspdlog-dev libfmt-dev
 libtomlplusplus-dev
 libsqlite3-dev sqlite3
-libpam0g-dev libpam-wrapper
+libpam0g-dev libpam-wrapper libpam-pwdfile libcrypt-dev
 libfido2-dev libcbor-dev
+libqrencode-dev
 freerdp2-dev libwinpr2-dev freerdp2-shadow-x11 winpr-utils
 libgtest-dev libgmock-dev libbenchmark-dev
 xvfb x11-utils x11-apps xterm

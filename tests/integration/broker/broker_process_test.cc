@@ -37,6 +37,9 @@ class BrokerProcessTest : public ::testing::Test {
     ASSERT_TRUE(key.ok());
     audit_public_ = key->public_key();
     dir_.Write("keys/audit.pem", std::string(key->ToPem().reveal()), 0600);
+    auto ticket_key = Ed25519PrivateKey::Generate(random);
+    dir_.Write("keys/ticket.pem", std::string(ticket_key->ToPem().reveal()), 0600);
+    dir_.Write("keys/factor-secrets.key", std::string(64, 'a'), 0600);
     dir_.Write("web/index.html", "<h1>safedesk</h1>", 0644);
   }
   std::string WriteConfig(const std::string& extra = "") {
@@ -44,6 +47,7 @@ class BrokerProcessTest : public ::testing::Test {
                       "[log]\nfile = \"broker.log\"\n"
                       "[broker]\nlisten = \"127.0.0.1:0\"\ntls_cert = \"pki/broker.crt\"\n"
                       "tls_key = \"pki/broker.key\"\nweb_root = \"web\"\n"
+                      "[auth]\nsecret_key_file = \"keys/factor-secrets.key\"\nticket_signing_key = \"keys/ticket.pem\"\n"
                       "[audit]\nfile = \"var/audit.log\"\nsigning_key = \"keys/audit.pem\"\ncheckpoint_every = 10\n" +
                           extra,
                       0644);
@@ -115,7 +119,8 @@ TEST_F(BrokerProcessTest, RefusesToStartWhenTheListenAddressIsTaken) {
       "second.toml",
       "[log]\nfile = \"second.log\"\n[broker]\nlisten = \"127.0.0.1:" + std::to_string(port) +
           "\"\ntls_cert = \"pki/broker.crt\"\ntls_key = \"pki/broker.key\"\n"
-          "state_db = \"var/second.sqlite\"\n[audit]\nfile = \"var/second-audit.log\"\nsigning_key = \"keys/audit.pem\"\n",
+          "state_db = \"var/second.sqlite\"\n"
+          "[auth]\nsecret_key_file = \"keys/factor-secrets.key\"\nticket_signing_key = \"keys/ticket.pem\"\n[audit]\nfile = \"var/second-audit.log\"\nsigning_key = \"keys/audit.pem\"\n",
       0644);
   testing::ChildProcess second(testing::ExecutablePath("safedesk-broker"), {"--config", second_config}, other.path());
   EXPECT_EQ(second.Wait(), 1);

@@ -1,0 +1,114 @@
+#include "broker/api_support.h"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+
+#include "common/log.h"
+
+namespace safedesk::broker {
+namespace json = boost::json;
+namespace asio = boost::asio;
+
+OrResponse<json::object> ParseJsonBody(const Request& request) {
+  json::parse_options options;
+  options.max_depth = kMaxJsonDepth;
+  boost::system::error_code ec;
+  json::value value = json::parse(request.body(), ec, {}, options);
+  if (ec || !value.is_object()) {
+    return Refuse(http::status::bad_request, "bad_request", request,
+                  ec ? "malformed JSON: " + ec.message() : "JSON body is not an object");
+  }
+  return std::move(value.as_object());
+}
+
+std::optional<std::string> StringField(const json::object& body, std::string_view key, std::size_t max_bytes,
+                                       bool allow_empty) {
+  const auto* value = body.if_contains(key);
+  if (value == nullptr || !value->is_string()) return std::nullopt;
+  const auto& text = value->get_string();
+  if (text.size() > max_bytes || (!allow_empty && text.empty())) return std::nullopt;
+  return std::string(text);
+}
+
+std::optional<std::int64_t> IntField(const json::object& body, std::string_view key) {
+  const auto* value = body.if_contains(key);
+  if (value == nullptr || !value->is_int64()) return std::nullopt;
+  return value->get_int64();
+}
+
+std::optional<bool> BoolField(const json::object& body, std::string_view key) {
+  const auto* value = body.if_contains(key);
+  if (value == nullptr || !value->is_bool()) return std::nullopt;
+  return value->get_bool();
+}
+
+bool Caller::Can(const config::Config& config, Capability capability) const {
+  return std::any_of(user.roles.begin(), user.roles.end(), [&](const std::string& name) {
+    const config::RoleConfig* role = config.FindRole(name);
+    if (role == nullptr) return false;  // an unknown role grants nothing
+    switch (capability) {
+      case Capability::kRequest: return role->can_request;
+      case Capability::kApprove: return role->can_approve;
+      case Capability::kAudit: return role->can_audit;
+      case Capability::kAdmin: return role->can_admin;
+    }
+    return false;
+  });
+}
+
+OrResponse<Caller> Authenticate(BrokerContext& ctx, const Request& request, const RequestContext& peer) {
+  const bool state_changing = request.method() != http::verb::get && request.method() != http::verb::head;
+  auto checked = ctx.web_sessions.Check(request[http::field::cookie], peer.remote_address, state_changing,
+                                        request[kCsrfHeaderName]);
+  if (!checked) return Refuse(http::status::service_unavailable, "unavailable", request, checked.error().message);
+  if (!checked->session) {
+    return Refuse(http::status::unauthorized, "unauthenticated", request,
+                  std::string("session refused: ") + std::string(WebSessionRejectionName(*checked->rejection)));
+  }
+  auto user = ctx.store.FindUser(checked->session->user);
+  if (!user) return Refuse(http::status::service_unavailable, "unavailable", request, user.error().message);
+  if (!user->has_value() || (*user)->disabled) {
+    return Refuse(http::status::unauthorized, "unauthenticated", request, "user gone or disabled");
+  }
+  return Caller{std::move(*checked->session), std::move(**user)};
+}
+
+std::optional<Response> RequireCapability(BrokerContext& ctx, const Caller& caller, Capability capability,
+                                          const Request& request) {
+  if (caller.Can(ctx.config, capability)) return std::nullopt;
+  return Refuse(http::status::forbidden, "forbidden", request,
+                "user " + caller.user.name + " lacks the capability for " + std::string(request.target()));
+}
+
+Response Refuse(http::status status, std::string_view code, const Request& request, std::string_view detail) {
+  log::Main()->info("api: {} {} -> {} {}: {}", std::string(request.method_string()), std::string(request.target()),
+                    static_cast<int>(status), code, detail);
+  return ErrorResponse(status, code, request);
+}
+
+Response Ok(const Request& request, const json::value& body) {
+  return JsonResponse(http::status::ok, json::serialize(body), request.version(), request.keep_alive());
+}
+
+asio::awaitable<auth::PasswordOutcome> CheckPassword(BrokerContext& ctx, std::string user, Secret password,
+                                                     std::string source) {
+  auto executor = co_await asio::this_coro::executor;
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(auth::PasswordOutcome)>(
+      [&ctx, executor, user = std::move(user), password = std::move(password),
+       source = std::move(source)](auto handler) mutable {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        ctx.passwords.CheckAsync(std::move(user), std::move(password), std::move(source),
+                                 [executor, shared](auth::PasswordOutcome outcome) {
+                                   asio::post(executor, [shared, outcome] { (*shared)(outcome); });
+                                 });
+      },
+      asio::use_awaitable);
+}
+
+}  // namespace safedesk::broker
