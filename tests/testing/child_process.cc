@@ -14,18 +14,31 @@
 namespace safedesk::testing {
 
 ChildProcess::ChildProcess(const std::filesystem::path& program, std::vector<std::string> args,
-                           const std::filesystem::path& dir)
+                           const std::filesystem::path& dir, const std::vector<std::string>& env)
     : out_(dir / "child.stdout"), err_(dir / "child.stderr") {
   std::string path = program.string();
   args.insert(args.begin(), path);
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  // The environment is built before fork: only async-signal-safe calls follow it.
+  std::vector<std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry(*e);
+    const std::string name = entry.substr(0, entry.find('=') + 1);
+    bool replaced = false;
+    for (const std::string& extra : env) replaced = replaced || extra.rfind(name, 0) == 0;
+    if (!replaced) environment.push_back(entry);
+  }
+  environment.insert(environment.end(), env.begin(), env.end());
+  std::vector<char*> envp;
+  for (std::string& entry : environment) envp.push_back(entry.data());
+  envp.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
     std::FILE* out = std::freopen(out_.c_str(), "w", stdout);
     std::FILE* err = std::freopen(err_.c_str(), "w", stderr);
-    if (out != nullptr && err != nullptr) ::execv(path.c_str(), argv.data());
+    if (out != nullptr && err != nullptr) ::execve(path.c_str(), argv.data(), envp.data());
     ::_exit(127);
   }
 }

@@ -14,8 +14,9 @@ namespace safedesk::testing {
 class ChildProcess {
  public:
   // Starts `program` with `args`; standard output and error go to files in `dir`.
+  // `env` entries ("NAME=value") are added to the inherited environment.
   ChildProcess(const std::filesystem::path& program, std::vector<std::string> args,
-               const std::filesystem::path& dir);
+               const std::filesystem::path& dir, const std::vector<std::string>& env = {});
   ~ChildProcess();  // SIGKILLs the child if it still runs
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
