@@ -1,24 +1,8 @@
 // safedesk-agent: see agent/DESIGN.md.
-#include <iostream>
-
-#include "agent/agent_service.h"
 #include "config/cli.h"
+#include "agent/agent_service.h"
 
 int main(int argc, char** argv) {
-  namespace config = safedesk::config;
-  constexpr std::string_view kProgram = "safedesk-agent";
-  // Before any thread exists, so every later thread inherits the blocked mask.
-  config::BlockStopSignals();
-  config::CliOutcome cli = config::HandleConfigFlags(kProgram, config::Component::kAgent, argc,
-                                                     argv, std::cout, std::cerr);
-  if (cli.exit_code) return *cli.exit_code;
-  if (!cli.args.empty()) {
-    std::cerr << kProgram << ": unknown argument \"" << cli.args.front() << "\"; see --help\n";
-    return config::kExitUsage;
-  }
-  if (auto logging = config::InitLogging(kProgram, cli.config->log); !logging) {
-    std::cerr << kProgram << ": " << logging.error().message << "\n";
-    return config::kExitConfigError;
-  }
-  return safedesk::agent::Run(*cli.config);
+  return safedesk::config::ServiceMain("safedesk-agent", safedesk::config::Component::kAgent, argc, argv,
+                                       &safedesk::agent::Run);
 }

@@ -1,5 +1,7 @@
 #include "config/cli.h"
 
+#include <iostream>
+
 #include <fmt/format.h>
 #include <signal.h>
 #include <spdlog/common.h>
@@ -180,6 +182,23 @@ std::string_view WaitForStopSignal() {
   while (sigwait(&set, &signal_number) != 0) {
   }
   return signal_number == SIGINT ? "SIGINT" : "SIGTERM";
+}
+
+int ServiceMain(std::string_view program, Component component, int argc, char** argv,
+                int (*run)(const Config& config)) {
+  // Before any thread exists, so every later thread inherits the blocked mask.
+  BlockStopSignals();
+  CliOutcome cli = HandleConfigFlags(program, component, argc, argv, std::cout, std::cerr);
+  if (cli.exit_code) return *cli.exit_code;
+  if (!cli.args.empty()) {
+    std::cerr << program << ": unknown argument \"" << cli.args.front() << "\"; see --help\n";
+    return kExitUsage;
+  }
+  if (auto logging = InitLogging(program, cli.config->log); !logging) {
+    std::cerr << program << ": " << logging.error().message << "\n";
+    return kExitConfigError;
+  }
+  return run(*cli.config);
 }
 
 }  // namespace safedesk::config

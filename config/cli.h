@@ -46,4 +46,9 @@ void BlockStopSignals();
 // Waits for SIGINT or SIGTERM (blocked by BlockStopSignals) and returns its name.
 std::string_view WaitForStopSignal();
 
+// The whole main() of a service executable: blocks the stop signals, handles the config
+// flags, refuses other arguments, sets up logging, then returns run(config).
+int ServiceMain(std::string_view program, Component component, int argc, char** argv,
+                int (*run)(const Config& config));
+
 }  // namespace safedesk::config
