@@ -99,11 +99,19 @@ Response Ok(const Request& request, const json::value& body) {
 asio::awaitable<auth::PasswordOutcome> CheckPassword(BrokerContext& ctx, std::string user, Secret password,
                                                      std::string source) {
   auto executor = co_await asio::this_coro::executor;
+  // The initiation lambda must capture nothing with a self-pointer (an SSO std::string):
+  // g++ 12 relocates the co_await operand's temporaries bitwise, and a moved-from string
+  // then frees a pointer into the old copy. A heap block sidesteps it.
+  struct Attempt {
+    std::string user;
+    Secret password;
+    std::string source;
+  };
+  auto attempt = std::make_shared<Attempt>(Attempt{std::move(user), std::move(password), std::move(source)});
   co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(auth::PasswordOutcome)>(
-      [&ctx, executor, user = std::move(user), password = std::move(password),
-       source = std::move(source)](auto handler) mutable {
+      [&ctx, executor, attempt](auto handler) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        ctx.passwords.CheckAsync(std::move(user), std::move(password), std::move(source),
+        ctx.passwords.CheckAsync(std::move(attempt->user), std::move(attempt->password), std::move(attempt->source),
                                  [executor, shared](auth::PasswordOutcome outcome) {
                                    asio::post(executor, [shared, outcome] { (*shared)(outcome); });
                                  });

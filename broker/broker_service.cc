@@ -8,7 +8,12 @@
 
 #include "auth/lockout.h"
 #include "auth/privsep_password.h"
+#include "broker/admin_api.h"
+#include "broker/audit_api_routes.h"
 #include "broker/broker_context.h"
+#include "broker/login_routes.h"
+#include "broker/provider_host_process.h"
+#include "broker/requests_api.h"
 #include "broker/http/http_server.h"
 #include "broker/http/router.h"
 #include "broker/http/tls_context.h"
@@ -144,8 +149,12 @@ HttpServerOptions ServerOptions(const config::Config& config) {
   return options;
 }
 
-void AddRoutes(Router& router, BrokerContext& ctx) {
-  (void)ctx;
+void AddRoutes(Router& router, BrokerContext& ctx, DesktopProvider& provider) {
+  AddLoginRoutes(router, ctx);
+  AddRequestRoutes(router, ctx, provider);
+  AddAdminRoutes(router, ctx, provider);
+  AddAdminUserRoutes(router, ctx);
+  AddAuditRoutes(router, ctx);
   router.Add(http::verb::get, "/api/health",
              [](const Request& request, const RequestContext&) -> asio::awaitable<Response> {
                co_return JsonResponse(http::status::ok,
@@ -169,8 +178,12 @@ int Run(const config::Config& config) {
   BrokerContext ctx{config, *services->store, *services->audit, SystemClock(), SystemRandom(),
                     *services->web_sessions, *services->passwords, *services->totp, *services->secret_box,
                     *services->webauthn, *services->tickets};
+  // Until the sandbox provider lands, desktops are host processes (Xvfb + RDP server).
+  HostProcessOptions provider_options;
+  provider_options.runtime_dir = config.broker.state_db.parent_path() / "desktops";
+  HostProcessProvider provider(provider_options, SystemRandom());
   Router router(config.broker.web_root);
-  AddRoutes(router, ctx);
+  AddRoutes(router, ctx, provider);
   HttpServer server(io, *services->tls, ServerOptions(config), router.AsHandler());
   if (auto listening = server.Listen(config.broker.listen.host, config.broker.listen.port); !listening) {
     logger->error("safedesk-broker cannot start: {}", listening.error().message);

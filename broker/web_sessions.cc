@@ -81,6 +81,16 @@ Result<void> WebSessions::MarkStepUp(const WebSessionRecord& session) {
   return store_.PutWebSession(updated);
 }
 
+Result<std::string> WebSessions::RotateCsrfToken(const WebSessionRecord& session) {
+  auto bytes = random_.Bytes(kTokenBytes);
+  if (!bytes) return MakeError(Errc::kUnavailable, "no randomness for a CSRF token");
+  std::string csrf = Base64UrlEncode(*bytes);
+  WebSessionRecord updated = session;
+  updated.csrf_token_hash = HashHex(csrf);
+  SAFEDESK_TRY(store_.PutWebSession(updated));
+  return csrf;
+}
+
 Result<void> WebSessions::Destroy(const WebSessionRecord& session) {
   return store_.DeleteWebSession(session.token_hash);
 }

@@ -50,6 +50,9 @@ class WebSessions {
                         std::string_view csrf_header);
 
   Result<void> MarkStepUp(const WebSessionRecord& session);
+  // A new CSRF token for the session (only its hash is stored, so GET /api/me can hand
+  // the page a token only by replacing the old one).
+  Result<std::string> RotateCsrfToken(const WebSessionRecord& session);
   Result<void> Destroy(const WebSessionRecord& session);
 
   std::string SetCookieHeader(const Secret& value) const;

@@ -5,6 +5,7 @@ namespace {
 
 AuditField Str(std::string key, std::string_view value) { return {std::move(key), std::string(value)}; }
 AuditField Int(std::string key, std::int64_t value) { return {std::move(key), value}; }
+AuditField Bool(std::string key, bool value) { return {std::move(key), value}; }
 
 }  // namespace
 
@@ -60,10 +61,18 @@ AuditEvent RequestDenied(std::string_view request_id, std::string_view approver,
   return {"request.denied", "", {Str("request", request_id), Str("approver", approver), Str("reason", reason)}};
 }
 
+AuditEvent RequestStarted(std::string_view request_id, std::string_view session_id, std::string_view user) {
+  return {"request.started", std::string(session_id), {Str("request", request_id), Str("user", user)}};
+}
+
 AuditEvent SessionStart(std::string_view session_id, std::string_view user, std::string_view project,
                         std::string_view source) {
   return {"session.start", std::string(session_id),
           {Str("user", user), Str("project", project), Str("source", source)}};
+}
+
+AuditEvent SessionStartFailed(std::string_view session_id, std::string_view request_id, std::string_view reason) {
+  return {"session.start_failed", std::string(session_id), {Str("request", request_id), Str("reason", reason)}};
 }
 
 AuditEvent SessionEnd(std::string_view session_id, std::string_view reason) {
@@ -80,6 +89,18 @@ AuditEvent ChannelBlocked(std::string_view session_id, std::string_view channel,
 
 AuditEvent RecordingSealed(std::string_view session_id, std::string_view recording_id, std::int64_t chunks) {
   return {"recording.sealed", std::string(session_id), {Str("recording", recording_id), Int("chunks", chunks)}};
+}
+
+AuditEvent UserCreated(std::string_view user, std::string_view by, std::string_view roles) {
+  return {"user.created", "", {Str("user", user), Str("by", by), Str("roles", roles)}};
+}
+
+AuditEvent UserUpdated(std::string_view user, std::string_view by, std::string_view roles, bool disabled) {
+  return {"user.updated", "", {Str("user", user), Str("by", by), Str("roles", roles), Bool("disabled", disabled)}};
+}
+
+AuditEvent UserFactorsReset(std::string_view user, std::string_view by, std::int64_t removed) {
+  return {"user.factors_reset", "", {Str("user", user), Str("by", by), Int("removed", removed)}};
 }
 
 AuditEvent ServiceStarted(std::string_view program, std::string_view version) {

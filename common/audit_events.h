@@ -29,12 +29,21 @@ AuditEvent RequestCreated(std::string_view request_id, std::string_view user, st
                           std::int64_t duration_seconds);
 AuditEvent RequestApproved(std::string_view request_id, std::string_view approver);
 AuditEvent RequestDenied(std::string_view request_id, std::string_view approver, std::string_view reason);
+// The approval was consumed for `session_id` (state approved → started).
+AuditEvent RequestStarted(std::string_view request_id, std::string_view session_id, std::string_view user);
 AuditEvent SessionStart(std::string_view session_id, std::string_view user, std::string_view project,
                         std::string_view source);
+// The approval was consumed but no desktop came up; the request must be made again.
+AuditEvent SessionStartFailed(std::string_view session_id, std::string_view request_id, std::string_view reason);
 AuditEvent SessionEnd(std::string_view session_id, std::string_view reason);
 AuditEvent SessionTerminated(std::string_view session_id, std::string_view by, std::string_view reason);
 AuditEvent ChannelBlocked(std::string_view session_id, std::string_view channel, std::int64_t bytes);
 AuditEvent RecordingSealed(std::string_view session_id, std::string_view recording_id, std::int64_t chunks);
+
+// User administration. `roles` is the comma-separated list of role names.
+AuditEvent UserCreated(std::string_view user, std::string_view by, std::string_view roles);
+AuditEvent UserUpdated(std::string_view user, std::string_view by, std::string_view roles, bool disabled);
+AuditEvent UserFactorsReset(std::string_view user, std::string_view by, std::int64_t removed);
 
 // Process lifecycle.
 AuditEvent ServiceStarted(std::string_view program, std::string_view version);

@@ -19,7 +19,7 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body) {
+async function send(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
@@ -38,6 +38,26 @@ async function request(method, path, body) {
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiError(response.status, data.error || `http_${response.status}`);
   return data;
+}
+
+// Calls where a 401 may mean "wrong factor": never repeated (a repeat would count twice
+// towards the lockout and could not succeed anyway).
+const FACTOR_PATHS = ['/api/login/', '/api/enroll/', '/api/stepup/'];
+
+async function request(method, path, body) {
+  try {
+    return await send(method, path, body);
+  } catch (error) {
+    // The broker gives a new CSRF token on every /api/me (it keeps only a hash), so a
+    // second tab of the same session makes this tab's token stale: a POST then gets 401
+    // before anything is done. Fetch a fresh token once and repeat; a session that has
+    // really ended answers 401 to /api/me too, and that error is the one reported.
+    const stale = method !== 'GET' && error.status === 401 && csrfToken && !FACTOR_PATHS.some((p) => path.startsWith(p));
+    if (!stale) throw error;
+    const me = await send('GET', '/api/me');
+    setCsrfToken(me.csrf);
+    return send(method, path, body);
+  }
 }
 
 export const getJson = (path) => request('GET', path);
@@ -96,6 +116,7 @@ export const api = {
   resetFactors: (name) => postJson('/api/admin/users/reset-factors', { name }),
 
   auditSessions: (filters) => getJson(withQuery('/api/audit/sessions', filters)),
-  auditTrail: (id) => getJson(`/api/audit/sessions/${encodeURIComponent(id)}`),
+  // The broker registers the trail as /api/audit/session?id= (API.md says /sessions/<id>).
+  auditTrail: (id) => getJson(withQuery('/api/audit/session', { id })),
   auditLog: () => getJson('/api/audit/log'),
 };

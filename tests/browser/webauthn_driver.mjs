@@ -9,6 +9,7 @@
 // fixtures for the unit tests (tests/unit/auth/fixtures/webauthn/).
 // Prints "STEP <json>" per step and exits 0 when every required step went as expected.
 import { chromium } from 'playwright-core';
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, addVirtualAuthenticator } from './chromium.mjs';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +20,6 @@ if (!args.url) {
   console.error('usage: webauthn_driver.mjs --url http://localhost:PORT [--capture DIR]');
   process.exit(2);
 }
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const results = [];
 let failed = false;
@@ -51,9 +50,7 @@ const keep = (r) => r && !r.browserError && { challenge: r.challenge, body: JSON
 
 async function run(page, cdp) {
   const api = (fn, arg) => page.evaluate(([f, a]) => window.safedeskWebAuthn[f](a), [fn, arg]);
-  const add = async (extra = {}) => (await cdp.send('WebAuthn.addVirtualAuthenticator', { options: {
-    protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'internal', hasResidentKey: true,
-    hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true, ...extra } })).authenticatorId;
+  const add = (extra = {}) => addVirtualAuthenticator(cdp, extra);
   const remove = (authenticatorId) => cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
   const override = (authenticatorId, bits = {}) => cdp.send('WebAuthn.setResponseOverrideBits', { authenticatorId, ...bits });
 
@@ -118,7 +115,7 @@ async function run(page, cdp) {
 
 const profile = mkdtempSync(join(tmpdir(), 'safedesk-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
-  executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS, timeout: 60000 });
+  executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS, timeout: 60000 });
 try {
   const page = context.pages()[0] ?? await context.newPage();
   page.on('console', (m) => console.log('[page]', m.text()));

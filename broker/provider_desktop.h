@@ -1,0 +1,72 @@
+#pragma once
+// Where analysis desktops come from. A provider starts a desktop for one session with the
+// project's data, reachable only from the gateway, with a per-session RDP credential that
+// the researcher never sees; it stops and wipes it when the session ends. Start returns
+// at once: readiness is probed, so a caller can wait on a timer instead of a thread.
+// Implementations: HostProcessProvider (provider_host_process.h); sandbox and libvirt
+// providers follow.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "common/secret.h"
+
+namespace safedesk::broker {
+
+struct DesktopSpec {
+  std::string session_id;
+  std::string project;
+  std::filesystem::path dataset_path;  // mounted read-only where the provider can
+  int width = 1280;
+  int height = 800;
+  std::string gateway_address;  // host:port; the only peer the desktop should accept
+};
+
+struct RdpEndpoint {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string ToString() const;  // "host:port", "[v6]:port"
+};
+
+struct DesktopHandle {
+  std::string id;  // provider-unique, safe to log
+  RdpEndpoint endpoint;
+  std::string username;
+  Secret password;  // per-session; for the gateway only, never logged
+};
+
+struct DesktopInfo {
+  std::string id;
+  std::string session_id;
+  std::string project;
+  RdpEndpoint endpoint;
+};
+
+enum class DesktopState { kStarting, kReady, kFailed };
+
+class DesktopProvider {
+ public:
+  virtual ~DesktopProvider() = default;
+  virtual Result<DesktopHandle> Start(const DesktopSpec& spec) = 0;
+  // A quick, non-blocking look: is the desktop accepting RDP connections yet?
+  virtual Result<DesktopState> Probe(const std::string& id) = 0;
+  // Stops the desktop and removes everything it wrote. Unknown ids are kNotFound.
+  virtual Result<void> Stop(const std::string& id) = 0;
+  virtual std::vector<DesktopInfo> List() const = 0;
+};
+
+struct ReadyWait {
+  std::chrono::milliseconds timeout{20'000};  // a desktop slower than this is broken
+  std::chrono::milliseconds interval{25};
+};
+
+// Polls Probe on a steady timer until ready, failed or timed out (kUnavailable).
+boost::asio::awaitable<Result<void>> WaitUntilReady(DesktopProvider& provider, std::string id, ReadyWait wait = {});
+
+}  // namespace safedesk::broker
