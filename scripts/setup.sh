@@ -19,11 +19,12 @@ xvfb x11-utils x11-apps xterm
 chromium
 "
 
+# One dpkg-query for all packages; a package it does not list as installed is missing.
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' $PACKAGES 2>/dev/null | awk '$4 == "installed" { print $1 }')
 missing=""
 for p in $PACKAGES; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  case "$status" in
-    "install ok installed") ;;
+  case " $(echo $installed) " in
+    *" $p "*) ;;
     *) missing="$missing $p" ;;
   esac
 done
