@@ -96,27 +96,52 @@ Response Ok(const Request& request, const json::value& body) {
   return JsonResponse(http::status::ok, json::serialize(body), request.version(), request.keep_alive());
 }
 
+namespace {
+
+struct PasswordAttempt {
+  std::string user;
+  Secret password;
+  std::string source;
+};
+
+// Starts the check on the worker pool; the outcome is posted back to `executor`.
+struct PasswordCheckInitiation {
+  BrokerContext* ctx;
+  std::shared_ptr<PasswordAttempt> attempt;
+  asio::any_io_executor executor;
+
+  template <class Handler>
+  void operator()(Handler handler) {
+    auto shared = std::make_shared<Handler>(std::move(handler));
+    ctx->passwords.CheckAsync(std::move(attempt->user), std::move(attempt->password), std::move(attempt->source),
+                              [executor = executor, shared](auth::PasswordOutcome outcome) {
+                                asio::post(executor, [shared, outcome] { (*shared)(outcome); });
+                              });
+  }
+};
+
+// Not a coroutine: it only builds the awaitable. g++ 12 relocates non-trivial temporaries
+// inside a co_await expression bitwise (then destroys both copies), so the awaitable is
+// made here and awaited from a named local in CheckPassword.
+asio::awaitable<auth::PasswordOutcome> InitiatePasswordCheck(BrokerContext& ctx,
+                                                             std::shared_ptr<PasswordAttempt> attempt,
+                                                             asio::any_io_executor executor) {
+  return asio::async_initiate<const asio::use_awaitable_t<>, void(auth::PasswordOutcome)>(
+      PasswordCheckInitiation{&ctx, std::move(attempt), std::move(executor)}, asio::use_awaitable);
+}
+
+}  // namespace
+
 asio::awaitable<auth::PasswordOutcome> CheckPassword(BrokerContext& ctx, std::string user, Secret password,
                                                      std::string source) {
-  auto executor = co_await asio::this_coro::executor;
-  // The initiation lambda must capture nothing with a self-pointer (an SSO std::string):
-  // g++ 12 relocates the co_await operand's temporaries bitwise, and a moved-from string
-  // then frees a pointer into the old copy. A heap block sidesteps it.
-  struct Attempt {
-    std::string user;
-    Secret password;
-    std::string source;
-  };
-  auto attempt = std::make_shared<Attempt>(Attempt{std::move(user), std::move(password), std::move(source)});
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(auth::PasswordOutcome)>(
-      [&ctx, executor, attempt](auto handler) {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        ctx.passwords.CheckAsync(std::move(attempt->user), std::move(attempt->password), std::move(attempt->source),
-                                 [executor, shared](auth::PasswordOutcome outcome) {
-                                   asio::post(executor, [shared, outcome] { (*shared)(outcome); });
-                                 });
-      },
-      asio::use_awaitable);
+  asio::any_io_executor executor = co_await asio::this_coro::executor;
+  auto attempt = std::make_shared<PasswordAttempt>();
+  attempt->user = std::move(user);
+  attempt->password = std::move(password);
+  attempt->source = std::move(source);
+  asio::awaitable<auth::PasswordOutcome> check = InitiatePasswordCheck(ctx, std::move(attempt), std::move(executor));
+  const auth::PasswordOutcome outcome = co_await std::move(check);
+  co_return outcome;
 }
 
 }  // namespace safedesk::broker

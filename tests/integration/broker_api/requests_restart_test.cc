@@ -64,7 +64,9 @@ struct BrokerRun {
     request.set(broker::kCsrfHeaderName, who.csrf_token);
     if (method == verb::post) request.body() = json::serialize(body);
     asio::io_context io;
-    auto answer = asio::co_spawn(io, router.Handle(request, {"127.0.0.1", ""}), asio::use_future);
+    // Named: the handler coroutine keeps a reference to it until io.run() returns.
+    const broker::RequestContext peer{"127.0.0.1", ""};
+    auto answer = asio::co_spawn(io, router.Handle(request, peer), asio::use_future);
     io.run();
     const broker::Response response = answer.get();
     last_status = response.result_int();

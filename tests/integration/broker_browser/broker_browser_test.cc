@@ -113,7 +113,8 @@ TEST_F(BrokerBrowserTest, ResearcherAdministratorAndAuditorFlowInChromium) {
                                node_out.path());
   const int driver_exit = driver.Wait(std::chrono::seconds(240));
   EXPECT_EQ(driver_exit, 0) << "driver stdout:\n" << driver.Stdout() << "\ndriver stderr:\n" << driver.Stderr()
-                            << "\nbroker log:\n" << testing::ReadFileText(dir_.path() / "broker.log");
+                            << "\nbroker log:\n" << testing::ReadFileText(dir_.path() / "broker.log")
+                            << "\nbroker stderr:\n" << broker.Stderr();
   broker.Signal(SIGTERM);
   EXPECT_EQ(broker.Wait(), 0);
   const std::string audit = testing::ReadFileText(dir_.path() / "var/audit.log");
