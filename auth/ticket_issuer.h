@@ -46,6 +46,9 @@ class TicketIssuer {
 
   // Errors: a field breaks a cap or a rule (as EncodeTicketPayload), or randomness failed.
   Result<IssuedTicket> Issue(const TicketRequest& request) const;
+  // What a redeemer verifies with, and the options it must share with the issuer.
+  const Ed25519PublicKey& public_key() const { return key_.public_key(); }
+  const TicketOptions& options() const { return options_; }
 
  private:
   Ed25519PrivateKey key_;

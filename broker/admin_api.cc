@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "broker/component_state.h"
 #include "broker/requests_common.h"
 #include "common/audit_events.h"
 #include "common/log.h"
@@ -104,7 +105,11 @@ Response ListLive(BrokerContext& ctx, const Request& request, const RequestConte
   auto sessions = ctx.store.ListSessions(true);
   if (!sessions) return Unavailable(request, sessions.error());
   json::array out;
-  for (const SessionRecord& session : *sessions) out.push_back(SessionJson(session));
+  for (const SessionRecord& session : *sessions) {
+    json::object item = SessionJson(session);
+    if (ctx.agents != nullptr) item["agent"] = AgentStateName(ctx.agents->State(session.desktop));
+    out.push_back(std::move(item));
+  }
   return Ok(request, json::object{{"sessions", std::move(out)}});
 }
 
@@ -124,6 +129,9 @@ Response Terminate(BrokerContext& ctx, DesktopProvider& provider, const Request&
   if (!*ended) return Refuse(http::status::conflict, "conflict", request, "session " + *id + " already ended");
   const std::string& by = std::get<Caller>(caller).user.name;
   auto audited = ctx.audit.Append(audit::SessionTerminated(*id, by, *reason));
+  // The gateway drops the connection on this order; an unredeemed credential is void.
+  if (ctx.terminate_orders != nullptr) ctx.terminate_orders->Push({*id, *reason});
+  if (ctx.vm_credentials != nullptr) ctx.vm_credentials->Discard(*id);
   // The desktop goes whatever the audit log says: a terminated session must not keep running.
   if (auto stopped = provider.Stop((*session)->desktop); !stopped) {
     log::ForSession(*id)->warn("desktop {} not stopped: {}", (*session)->desktop, stopped.error().message);

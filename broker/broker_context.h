@@ -16,6 +16,10 @@
 
 namespace safedesk::broker {
 
+class VmCredentialVault;
+class TerminateOrders;
+class AgentRegistry;
+
 struct BrokerContext {
   const config::Config& config;
   Store& store;
@@ -28,6 +32,11 @@ struct BrokerContext {
   const auth::FactorSecretBox& secret_box;
   auth::WebAuthn& webauthn;
   const auth::TicketIssuer& tickets;
+  // Component state (component_*.h), owned by the composition root; null where a test or
+  // deployment runs without the component API, and every user checks.
+  VmCredentialVault* vm_credentials = nullptr;
+  TerminateOrders* terminate_orders = nullptr;
+  AgentRegistry* agents = nullptr;
 };
 
 }  // namespace safedesk::broker

@@ -1,5 +1,7 @@
 #include "broker/broker_service.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 
@@ -11,6 +13,7 @@
 #include "broker/admin_api.h"
 #include "broker/audit_api_routes.h"
 #include "broker/broker_context.h"
+#include "broker/component_routes.h"
 #include "broker/login_routes.h"
 #include "broker/provider_host_process.h"
 #include "broker/requests_api.h"
@@ -163,6 +166,34 @@ void AddRoutes(Router& router, BrokerContext& ctx, DesktopProvider& provider) {
              });
 }
 
+// ---- Component listener (API.md "Components"): gateways and agents over mutual TLS.
+struct ComponentListener {
+  std::unique_ptr<asio::ssl::context> tls;
+  std::unique_ptr<Router> router;
+  std::unique_ptr<HttpServer> server;  // null when broker.client_ca is unset
+};
+
+Result<void> StartComponentListener(const config::Config& config, asio::io_context& io, BrokerContext& ctx,
+                                    ComponentServices& components, ComponentListener& out) {
+  if (config.broker.client_ca.empty()) {
+    log::Main()->info("component API off: broker.client_ca is not set");
+    return Ok();
+  }
+  auto tls = MakeServerTlsContext({config.broker.tls_cert, config.broker.tls_key, config.broker.client_ca});
+  if (!tls) return MakeError(tls.error().code, "component TLS: " + tls.error().message);
+  out.tls = std::move(*tls);
+  out.router = std::make_unique<Router>();
+  AddComponentRoutes(*out.router, ctx, components);
+  HttpServerOptions options = ServerOptions(config);
+  options.source_allowed = nullptr;  // components are not in the researchers' VPN pool; mTLS decides
+  out.server = std::make_unique<HttpServer>(io, *out.tls, options, out.router->AsHandler());
+  SAFEDESK_TRY(out.server->Listen(config.broker.component_listen.host, config.broker.component_listen.port));
+  asio::co_spawn(io, SweepAgents(components.agents, std::chrono::seconds(1)), asio::detached);
+  log::Main()->info("component API listening on https://{}:{}/ (client certificates required)",
+                    config.broker.component_listen.host, out.server->port());
+  return Ok();
+}
+
 }  // namespace
 
 int Run(const config::Config& config) {
@@ -183,9 +214,17 @@ int Run(const config::Config& config) {
   provider_options.runtime_dir = config.broker.state_db.parent_path() / "desktops";
   HostProcessProvider provider(provider_options, SystemRandom());
   Router router(config.broker.web_root);
+  ComponentServices components(*services->tickets, SystemClock(), *services->audit,
+                               config.broker.agent_heartbeat_timeout);
+  components.Attach(ctx);
   AddRoutes(router, ctx, provider);
   HttpServer server(io, *services->tls, ServerOptions(config), router.AsHandler());
   if (auto listening = server.Listen(config.broker.listen.host, config.broker.listen.port); !listening) {
+    logger->error("safedesk-broker cannot start: {}", listening.error().message);
+    return config::kExitConfigError;
+  }
+  ComponentListener component_listener;
+  if (auto listening = StartComponentListener(config, io, ctx, components, component_listener); !listening) {
     logger->error("safedesk-broker cannot start: {}", listening.error().message);
     return config::kExitConfigError;
   }
@@ -201,6 +240,7 @@ int Run(const config::Config& config) {
   const std::string_view signal = config::WaitForStopSignal();
   logger->info("safedesk-broker stopping cleanly on {}", signal);
   server.Stop();
+  if (component_listener.server) component_listener.server->Stop();
   io.stop();
   for (auto& thread : threads) thread.join();
   if (auto closed = services->audit->Close(); !closed) {

@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "broker/component_state.h"
 #include "broker/requests_common.h"
 #include "broker/requests_policy.h"
 #include "common/audit_events.h"
@@ -18,6 +19,7 @@ struct StartPlan {
   Caller caller;
   RequestRecord record;
   Sha256Digest grant_digest{};
+  std::string grant_json;  // canonical; what the gateway receives on redemption
   std::string session_id;
 };
 
@@ -29,7 +31,7 @@ OrResponse<StartPlan> Prepare(BrokerContext& ctx, const Request& request, const 
   if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
   auto id = StringField(std::get<json::object>(body), "id", kMaxNameBytes);
   if (!id) return Refuse(http::status::bad_request, "bad_request", request, "missing id");
-  StartPlan plan{std::move(std::get<Caller>(caller)), {}, {}, {}};
+  StartPlan plan{std::move(std::get<Caller>(caller)), {}, {}, {}, {}};
   auto record = ctx.store.GetRequest(*id);
   if (!record) return Unavailable(request, record.error());
   // Someone else's request looks exactly like a missing one.
@@ -45,10 +47,13 @@ OrResponse<StartPlan> Prepare(BrokerContext& ctx, const Request& request, const 
                   "policy refused at start: " + std::string(auth::PolicyDenialName(decision.denial())));
   }
   auto digest = GrantDigest(decision.grant());
+  auto grant_json = CanonicalGrantJson(decision.grant());
   auto session_id = NewId(ctx.random);
   if (!digest) return Unavailable(request, digest.error());
+  if (!grant_json) return Unavailable(request, grant_json.error());
   if (!session_id) return Unavailable(request, session_id.error());
   plan.grant_digest = *digest;
+  plan.grant_json = std::move(*grant_json);
   plan.session_id = std::move(*session_id);
   return plan;
 }
@@ -103,6 +108,8 @@ Result<auth::IssuedTicket> Commit(BrokerContext& ctx, const StartPlan& plan, con
                               peer.remote_address, NowSeconds(ctx), 0, "", ""};
   SAFEDESK_TRY(ctx.store.CreateSession(session));
   SAFEDESK_TRY(ctx.audit.Append(audit::SessionStart(session.id, session.user, session.project, session.source)));
+  // For the gateway's redemption on the component API (no-op without it).
+  SAFEDESK_TRY(KeepVmCredential(ctx.vm_credentials, plan.session_id, desktop, plan.grant_json, plan.grant_digest));
   auto ticket = ctx.tickets.Issue(
       {session.id, session.user, desktop.endpoint.ToString(), session.source, plan.grant_digest});
   if (!ticket) return ticket.error();
@@ -123,6 +130,7 @@ void AbandonStart(BrokerContext& ctx, DesktopProvider& provider, const StartPlan
                   const std::string& desktop_id) {
   log::ForSession(plan.session_id)->error("start of request {} failed: {}", plan.record.id, error.message);
   if (!desktop_id.empty()) (void)provider.Stop(desktop_id);
+  if (ctx.vm_credentials != nullptr) ctx.vm_credentials->Discard(plan.session_id);
   (void)ctx.store.EndSession(plan.session_id, NowSeconds(ctx), "start failed");
   (void)ctx.audit.Append(audit::SessionStartFailed(plan.session_id, plan.record.id, ErrcName(error.code)));
 }

@@ -46,6 +46,24 @@ AuditEvent TicketRejected(std::string_view reason, std::string_view source) {
   return {"ticket.rejected", "", {Str("reason", reason), Str("source", source)}};
 }
 
+AuditEvent TicketRedeemed(std::string_view session_id, std::string_view user, std::string_view nonce_id,
+                          std::string_view source) {
+  return {"ticket.redeemed", std::string(session_id),
+          {Str("user", user), Str("nonce_id", nonce_id), Str("source", source)}};
+}
+
+AuditEvent AgentRegistered(std::string_view desktop_id, std::string_view component) {
+  return {"agent.registered", "", {Str("desktop", desktop_id), Str("component", component)}};
+}
+
+AuditEvent AgentUnhealthy(std::string_view desktop_id, std::int64_t silent_seconds) {
+  return {"agent.unhealthy", "", {Str("desktop", desktop_id), Int("silent_seconds", silent_seconds)}};
+}
+
+AuditEvent AgentEvent(std::string_view desktop_id, std::string_view kind) {
+  return {"agent.event", "", {Str("desktop", desktop_id), Str("kind", kind)}};
+}
+
 AuditEvent RequestCreated(std::string_view request_id, std::string_view user, std::string_view project,
                           std::int64_t duration_seconds) {
   return {"request.created", "",

@@ -23,6 +23,9 @@ AuditEvent FactorRejected(std::string_view user, std::string_view factor, std::s
 // Tickets (broker → browser → gateway).
 AuditEvent TicketIssued(std::string_view session_id, std::string_view user, std::string_view nonce_id);
 AuditEvent TicketRejected(std::string_view reason, std::string_view source);
+// The gateway redeemed a ticket on the component API; `source` is the researcher's address.
+AuditEvent TicketRedeemed(std::string_view session_id, std::string_view user, std::string_view nonce_id,
+                          std::string_view source);
 
 // Session requests and sessions.
 AuditEvent RequestCreated(std::string_view request_id, std::string_view user, std::string_view project,
@@ -44,6 +47,13 @@ AuditEvent RecordingSealed(std::string_view session_id, std::string_view recordi
 AuditEvent UserCreated(std::string_view user, std::string_view by, std::string_view roles);
 AuditEvent UserUpdated(std::string_view user, std::string_view by, std::string_view roles, bool disabled);
 AuditEvent UserFactorsReset(std::string_view user, std::string_view by, std::int64_t removed);
+
+// Components (gateway, agent) on the mutual-TLS API.
+AuditEvent AgentRegistered(std::string_view desktop_id, std::string_view component);
+// An agent was silent past broker.agent_heartbeat_timeout (once per silence).
+AuditEvent AgentUnhealthy(std::string_view desktop_id, std::int64_t silent_seconds);
+// An event an agent reported; `kind` is its short type name, never content.
+AuditEvent AgentEvent(std::string_view desktop_id, std::string_view kind);
 
 // Process lifecycle.
 AuditEvent ServiceStarted(std::string_view program, std::string_view version);

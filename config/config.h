@@ -39,6 +39,7 @@ struct LogConfig {
 
 struct BrokerConfig {
   HostPort listen{"127.0.0.1", 8443};
+  HostPort component_listen{"127.0.0.1", 8446};  // mutual TLS for gateways and agents
   std::string public_url = "https://localhost:8443";
   Path tls_cert;
   Path tls_key;

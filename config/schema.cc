@@ -37,6 +37,7 @@ void ReadLog(TableReader& r, LogConfig& c) {
 
 void ReadBroker(TableReader& r, BrokerConfig& c) {
   r.Address("listen", c.listen, PortZero::kAllow);
+  r.Address("component_listen", c.component_listen, PortZero::kAllow);
   r.Url("public_url", c.public_url);
   r.PathValue("tls_cert", c.tls_cert, false);
   r.PathValue("tls_key", c.tls_key, false);
@@ -328,6 +329,7 @@ void CheckLimits(const Config& c, LoadContext& context) {
 void CheckListenersDistinct(const Config& c, LoadContext& context) {
   std::vector<std::pair<std::string, HostPort>> listeners = {
       {"broker.listen", c.broker.listen},
+      {"broker.component_listen", c.broker.component_listen},
       {"gateway.listen", c.gateway.listen},
       {"gateway.agent_feed_listen", c.gateway.agent_feed_listen}};
   if (c.gateway.rdp_listen) listeners.emplace_back("gateway.rdp_listen", *c.gateway.rdp_listen);

@@ -31,7 +31,8 @@ class RequestsApiTest : public BrokerApiTest {
     ctx_ = std::make_unique<broker::BrokerContext>(broker::BrokerContext{
         config_, harness_ctx.store, harness_ctx.audit, harness_ctx.clock, harness_ctx.random,
         harness_ctx.web_sessions, harness_ctx.passwords, harness_ctx.totp, harness_ctx.secret_box,
-        harness_ctx.webauthn, harness_ctx.tickets});
+        harness_ctx.webauthn, harness_ctx.tickets, harness_ctx.vm_credentials, harness_ctx.terminate_orders,
+        harness_ctx.agents});
     broker::HostProcessOptions options;
     options.runtime_dir = desktops_.path();
     provider_ = std::make_unique<broker::HostProcessProvider>(options, SystemRandom());

@@ -1,0 +1,129 @@
+#pragma once
+// State behind the component API (API.md "Components"), each piece thread-safe and
+// capped, shared through BrokerContext with the handlers that feed it:
+//   VmCredentialVault  session start → gateway redeem: the per-session VM credential
+//   TerminateOrders    admin terminate → gateway orders long-poll
+//   AgentRegistry      agent register/heartbeat → desktop health (admin session list)
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/provider_desktop.h"
+#include "common/audit_event.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "common/result.h"
+#include "common/secret.h"
+
+namespace safedesk::broker {
+
+// What the gateway needs to open one session's desktop, kept from start to redemption.
+struct VmCredential {
+  std::string endpoint;  // host:port
+  std::string username;
+  Secret password;       // never logged, never audited; wiped when the entry goes
+  std::string grant_json;  // canonical SessionGrant JSON
+  Sha256Digest grant_digest{};
+};
+
+// In memory only: a broker restart loses the credentials, so unredeemed sessions must be
+// started again (fail closed). Take hands a credential out once and forgets it.
+class VmCredentialVault {
+ public:
+  // One entry per live, unredeemed session; more than this is a leak or an attack.
+  static constexpr std::size_t kDefaultCapacity = 4096;
+
+  explicit VmCredentialVault(std::size_t capacity = kDefaultCapacity) : capacity_(capacity) {}
+
+  // Errors: kLimitExceeded when full (a start must then fail), kAlreadyExists on a reused id.
+  Result<void> Put(const std::string& session_id, VmCredential credential);
+  // The credential, removed from the vault; nullopt if absent or already taken.
+  std::optional<VmCredential> Take(const std::string& session_id);
+  // Drops (and wipes) an unredeemed credential: the session ended first.
+  void Discard(const std::string& session_id);
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::size_t capacity_;
+  std::map<std::string, VmCredential> by_session_;
+};
+
+// Puts a started desktop's credential into `vault` (a copy: the handle wipes its own);
+// nothing when vault is null (no component API).
+Result<void> KeepVmCredential(VmCredentialVault* vault, const std::string& session_id, const DesktopHandle& desktop,
+                              const std::string& grant_json, const Sha256Digest& grant_digest);
+
+struct TerminateOrder {
+  std::string session_id;
+  std::string reason;
+};
+
+// Orders the gateway collects by long-polling. Drained by whoever polls (one gateway per
+// broker in version 1).
+class TerminateOrders {
+ public:
+  // Live sessions are far fewer; past this, orders are dropped with a log line (the
+  // session is already ended in the store and its desktop stopped either way).
+  static constexpr std::size_t kDefaultCapacity = 4096;
+
+  explicit TerminateOrders(std::size_t capacity = kDefaultCapacity) : capacity_(capacity) {}
+
+  void Push(TerminateOrder order);
+  std::vector<TerminateOrder> TakeAll();
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::size_t capacity_;
+  std::deque<TerminateOrder> orders_;
+};
+
+enum class AgentState { kUnknown, kHealthy, kSilent };
+std::string_view AgentStateName(AgentState state);
+
+// Last heartbeat per desktop. A desktop whose agent has been silent for `timeout` is
+// unhealthy; the flip is audited once per silence (by Sweep or any state query).
+class AgentRegistry {
+ public:
+  // One agent per desktop; desktops per broker are bounded far below this.
+  static constexpr std::size_t kDefaultCapacity = 4096;
+
+  AgentRegistry(const Clock& clock, AuditSink& audit, std::chrono::milliseconds timeout,
+                std::size_t capacity = kDefaultCapacity);
+
+  // Errors: kLimitExceeded when full.
+  Result<void> Register(const std::string& desktop_id);
+  // Errors: kNotFound for a desktop that never registered.
+  Result<void> Heartbeat(const std::string& desktop_id);
+  void Forget(const std::string& desktop_id);
+
+  AgentState State(const std::string& desktop_id);
+  bool Healthy(const std::string& desktop_id) { return State(desktop_id) == AgentState::kHealthy; }
+  // Checks every desktop, auditing new silences; the service calls it on a timer.
+  void Sweep();
+
+ private:
+  struct Entry {
+    Clock::SteadyTime last_heartbeat;
+    bool silence_reported = false;
+  };
+  // The entry's state; on a new silence, marks it reported and returns the audit event.
+  AgentState StateLocked(const std::string& desktop_id, Entry& entry, std::vector<AuditEvent>& flips);
+  void AuditFlips(const std::vector<AuditEvent>& flips);
+
+  const Clock& clock_;
+  AuditSink& audit_;
+  std::chrono::milliseconds timeout_;
+  std::size_t capacity_;
+  std::mutex mu_;
+  std::map<std::string, Entry> agents_;
+};
+
+}  // namespace safedesk::broker

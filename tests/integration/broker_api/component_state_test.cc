@@ -1,0 +1,55 @@
+// VmCredentialVault and TerminateOrders (broker/component_state.h).
+#include <gtest/gtest.h>
+
+#include "broker/component_state.h"
+
+namespace safedesk::broker {
+namespace {
+
+VmCredential Credential(const std::string& password) {
+  return VmCredential{"127.0.0.1:3389", "safedesk", Secret(password), "{}", {}};
+}
+
+TEST(ComponentVaultTest, TakeHandsOutOnce) {
+  VmCredentialVault vault;
+  ASSERT_TRUE(vault.Put("s1", Credential("pw-1")).ok());
+  auto taken = vault.Take("s1");
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_EQ(taken->password.reveal(), "pw-1");
+  EXPECT_FALSE(vault.Take("s1").has_value());
+}
+
+TEST(ComponentVaultTest, FullVaultRefuses) {
+  VmCredentialVault vault(1);
+  ASSERT_TRUE(vault.Put("s1", Credential("a")).ok());
+  auto refused = vault.Put("s2", Credential("b"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::kLimitExceeded);
+}
+
+TEST(ComponentVaultTest, DiscardForgets) {
+  VmCredentialVault vault;
+  ASSERT_TRUE(vault.Put("s1", Credential("a")).ok());
+  vault.Discard("s1");
+  EXPECT_EQ(vault.size(), 0u);
+}
+
+TEST(ComponentOrdersTest, TakeAllDrainsInOrder) {
+  TerminateOrders orders;
+  orders.Push({"s1", "a"});
+  orders.Push({"s2", "b"});
+  auto taken = orders.TakeAll();
+  ASSERT_EQ(taken.size(), 2u);
+  EXPECT_EQ(taken[0].session_id, "s1");
+  EXPECT_TRUE(orders.TakeAll().empty());
+}
+
+TEST(ComponentOrdersTest, CapDropsExtraOrders) {
+  TerminateOrders orders(1);
+  orders.Push({"s1", "a"});
+  orders.Push({"s2", "b"});
+  EXPECT_EQ(orders.size(), 1u);
+}
+
+}  // namespace
+}  // namespace safedesk::broker
