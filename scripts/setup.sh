@@ -15,7 +15,10 @@ libfido2-dev libcbor-dev
 libqrencode-dev
 freerdp2-dev libwinpr2-dev freerdp2-shadow-x11 winpr-utils
 libgtest-dev libgmock-dev libbenchmark-dev
-xvfb x11-utils x11-apps xterm
+xvfb x11-utils x11-apps xterm openbox xdotool libx11-dev libxtst-dev
+libturbojpeg0-dev libwebp-dev libpng-dev libzstd-dev zlib1g-dev
+bubblewrap iproute2 nftables
+python3 python3-pandas r-base-core visidata
 chromium
 "
 
