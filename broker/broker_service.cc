@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -16,10 +17,11 @@
 #include "broker/component_routes.h"
 #include "broker/login_routes.h"
 #include "broker/provider_host_process.h"
+#include "broker/provider_sandbox.h"
 #include "broker/requests_api.h"
 #include "broker/http/http_server.h"
 #include "broker/http/router.h"
-#include "broker/http/tls_context.h"
+#include "net/tls_context.h"
 #include "broker/store/sqlite_store.h"
 #include "common/audit_events.h"
 #include "common/audit_log.h"
@@ -124,7 +126,7 @@ Result<Services> OpenServices(const config::Config& config) {
   auto store = SqliteStore::Open(config.broker.state_db);
   if (!store) return MakeError(store.error().code, "state store: " + store.error().message);
   services.store = std::move(*store);
-  auto tls = MakeServerTlsContext({config.broker.tls_cert, config.broker.tls_key, {}});
+  auto tls = net::MakeServerTlsContext({config.broker.tls_cert, config.broker.tls_key, {}});
   if (!tls) return MakeError(tls.error().code, "TLS: " + tls.error().message);
   services.tls = std::move(*tls);
   SAFEDESK_TRY(OpenAuth(config, services));
@@ -179,7 +181,7 @@ Result<void> StartComponentListener(const config::Config& config, asio::io_conte
     log::Main()->info("component API off: broker.client_ca is not set");
     return Ok();
   }
-  auto tls = MakeServerTlsContext({config.broker.tls_cert, config.broker.tls_key, config.broker.client_ca});
+  auto tls = net::MakeServerTlsContext({config.broker.tls_cert, config.broker.tls_key, config.broker.client_ca});
   if (!tls) return MakeError(tls.error().code, "component TLS: " + tls.error().message);
   out.tls = std::move(*tls);
   out.router = std::make_unique<Router>();
@@ -209,10 +211,31 @@ int Run(const config::Config& config) {
   BrokerContext ctx{config, *services->store, *services->audit, SystemClock(), SystemRandom(),
                     *services->web_sessions, *services->passwords, *services->totp, *services->secret_box,
                     *services->webauthn, *services->tickets};
-  // Until the sandbox provider lands, desktops are host processes (Xvfb + RDP server).
-  HostProcessOptions provider_options;
-  provider_options.runtime_dir = config.broker.state_db.parent_path() / "desktops";
-  HostProcessProvider provider(provider_options, SystemRandom());
+  // Desktops run in sandboxes (sandbox/DESIGN.md) when a helper is configured, started
+  // here while the broker may still be root; otherwise as host processes (tests).
+  std::unique_ptr<DesktopProvider> provider_owner;
+  if (config.broker.sandbox_helper.empty()) {
+    HostProcessOptions provider_options;
+    provider_options.runtime_dir = config.broker.state_db.parent_path() / "desktops";
+    provider_owner = std::make_unique<HostProcessProvider>(provider_options, SystemRandom());
+  } else {
+    std::error_code ec;
+    const auto runtime = std::filesystem::absolute(config.broker.state_db.parent_path() / "sandboxes", ec);
+    auto helper = sandbox::SandboxClient::Start(
+        {config.broker.sandbox_helper,
+         {"--runtime-dir", runtime.string(), "--agent-feed-port", std::to_string(config.gateway.agent_feed_listen.port),
+          "--registration-port", std::to_string(config.broker.component_listen.port)}});
+    if (!helper) {
+      logger->error("safedesk-broker cannot start the sandbox helper: {}", helper.error().message);
+      return config::kExitConfigError;
+    }
+    SandboxProviderOptions sandbox_options;
+    int max_desktops = 0;
+    for (const auto& pool : config.pools) max_desktops += pool.max_desktops;
+    sandbox_options.max_desktops = static_cast<std::size_t>(std::max(1, max_desktops));
+    provider_owner = std::make_unique<SandboxProvider>(std::move(*helper), sandbox_options, SystemRandom());
+  }
+  DesktopProvider& provider = *provider_owner;
   Router router(config.broker.web_root);
   ComponentServices components(*services->tickets, SystemClock(), *services->audit,
                                config.broker.agent_heartbeat_timeout);

@@ -51,6 +51,7 @@ Response Answer(const Request& request, const Ticket& ticket, const VmCredential
   // The credential leaves only in this body, over mutual TLS to the gateway.
   return Ok(request, json::object{{"sessionId", ticket.session_id},
                                   {"researcher", ticket.researcher},
+                                  {"desktopId", credential.desktop_id},
                                   {"vmEndpoint", credential.endpoint},
                                   {"vmUsername", credential.username},
                                   {"vmPassword", std::string(credential.password.reveal())},

@@ -40,7 +40,8 @@ Result<void> KeepVmCredential(VmCredentialVault* vault, const std::string& sessi
                               const std::string& grant_json, const Sha256Digest& grant_digest) {
   if (vault == nullptr) return Ok();
   return vault->Put(session_id, VmCredential{desktop.endpoint.ToString(), desktop.username,
-                                             Secret(desktop.password.reveal()), grant_json, grant_digest});
+                                             Secret(desktop.password.reveal()), grant_json, grant_digest,
+                                             desktop.id});
 }
 
 void TerminateOrders::Push(TerminateOrder order) {

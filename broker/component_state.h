@@ -30,6 +30,7 @@ struct VmCredential {
   Secret password;       // never logged, never audited; wiped when the entry goes
   std::string grant_json;  // canonical SessionGrant JSON
   Sha256Digest grant_digest{};
+  std::string desktop_id;  // the provider's id: the gateway matches the agent's mask feed by it
 };
 
 // In memory only: a broker restart loses the credentials, so unredeemed sessions must be

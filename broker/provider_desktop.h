@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,9 +47,16 @@ struct DesktopInfo {
   std::string session_id;
   std::string project;
   RdpEndpoint endpoint;
+  std::string display;  // the desktop's X display as the host reaches it (":N"), if it has one
 };
 
 enum class DesktopState { kStarting, kReady, kFailed };
+
+// What the broker knows of a desktop's in-desktop agent, as a provider needs it: a
+// desktop with an agent is ready only once its agent reports ready; a failed lockdown
+// fails the desktop (closed). broker_service adapts the component registry to this.
+enum class AgentStatus { kUnknown, kReady, kLockdownFailed, kSilent };
+using AgentStatusFn = std::function<AgentStatus(const std::string& desktop_id)>;
 
 class DesktopProvider {
  public:

@@ -241,7 +241,7 @@ Result<DesktopHandle> HostProcessProvider::Start(const DesktopSpec& spec) {
   if (!id_bytes || !password_bytes) return MakeError(Errc::kUnavailable, "no randomness for a desktop");
   if (!port) return port.error();
   auto desktop = std::make_unique<Desktop>();
-  desktop->info = {"host-" + HexEncode(*id_bytes), spec.session_id, spec.project, {options_.bind_host, *port}};
+  desktop->info = {"host-" + HexEncode(*id_bytes), spec.session_id, spec.project, {options_.bind_host, *port}, {}};
   desktop->dir = options_.runtime_dir / ("desktop-" + desktop->info.id);
   DesktopHandle handle{desktop->info.id, desktop->info.endpoint, options_.username,
                        Secret(Base64UrlEncode(*password_bytes))};
@@ -365,7 +365,10 @@ void HostProcessProvider::Destroy(Desktop& desktop) {
 std::vector<DesktopInfo> HostProcessProvider::List() const {
   std::lock_guard lock(mu_);
   std::vector<DesktopInfo> out;
-  for (const auto& [id, desktop] : desktops_) out.push_back(desktop->info);
+  for (const auto& [id, desktop] : desktops_) {
+    out.push_back(desktop->info);
+    if (desktop->display >= 0) out.back().display = ":" + std::to_string(desktop->display);
+  }
   return out;
 }
 

@@ -55,6 +55,8 @@ struct BrokerConfig {
   Duration step_up_window = minutes(5);
   Duration approval_validity = hours(24);
   Duration agent_heartbeat_timeout = seconds(15);
+  // safedesk-sandbox-helper; empty: desktops run as host processes (tests, development).
+  Path sandbox_helper;
   bool operator==(const BrokerConfig&) const = default;
 };
 
@@ -63,7 +65,7 @@ struct GatewayConfig {
   std::optional<HostPort> rdp_listen;  // native RDP clients; unset: browser only
   Path tls_cert;
   Path tls_key;
-  std::string broker_url = "https://127.0.0.1:8443";
+  std::string broker_url = "https://127.0.0.1:8446";  // the broker's component listener
   Path client_cert;
   Path client_key;
   Path ca_cert;
@@ -78,7 +80,20 @@ struct GatewayConfig {
   bool operator==(const GatewayConfig&) const = default;
 };
 
+// Windows whose class or title match are masked in recordings. At least one is set; when
+// both are, a window must match both.
+struct MaskRule {
+  std::string wm_class;  // ECMAScript regular expression; empty: any class
+  std::string title;     // ECMAScript regular expression; empty: any title
+  bool operator==(const MaskRule&) const = default;
+};
+
+// How the agent reports a started process's arguments to the broker.
+enum class ProcessArgs { kHashed, kTruncated, kOff };
+
 struct AgentConfig {
+  std::string desktop_id;  // the provider's desktop id; the cert CN is "agent-<desktop_id>"
+  std::string session_id;  // tags log lines; empty outside a session
   std::string broker_url = "https://127.0.0.1:8443";
   HostPort gateway_feed{"127.0.0.1", 8445};
   Path cert;
@@ -86,6 +101,10 @@ struct AgentConfig {
   Path ca_cert;
   Duration heartbeat_interval = Duration(250);
   std::string display = ":0";
+  ProcessArgs process_args = ProcessArgs::kHashed;
+  Path dataset_path;                  // must be mounted read-only; empty: check skipped
+  std::vector<Cidr> allowed_peers;    // routes the lockdown accepts besides the local link
+  std::vector<MaskRule> mask_rules;   // windows the agent reports as sensitive
   bool operator==(const AgentConfig&) const = default;
 };
 
@@ -159,14 +178,6 @@ struct PoolConfig {
   ScreenSize screen{1280, 800};
   std::vector<std::string> tools;
   bool operator==(const PoolConfig&) const = default;
-};
-
-// Windows whose class or title match are masked in recordings. At least one is set; when
-// both are, a window must match both.
-struct MaskRule {
-  std::string wm_class;  // ECMAScript regular expression; empty: any class
-  std::string title;     // ECMAScript regular expression; empty: any title
-  bool operator==(const MaskRule&) const = default;
 };
 
 struct ProjectConfig {

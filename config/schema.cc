@@ -53,6 +53,7 @@ void ReadBroker(TableReader& r, BrokerConfig& c) {
   r.DurationIn("step_up_window", c.step_up_window, seconds(1), hours(1));
   r.DurationIn("approval_validity", c.approval_validity, minutes(1), days(365));
   r.DurationIn("agent_heartbeat_timeout", c.agent_heartbeat_timeout, seconds(1), minutes(10));
+  r.PathValue("sandbox_helper", c.sandbox_helper, false);
 }
 
 void ReadGateway(TableReader& r, GatewayConfig& c) {
@@ -74,6 +75,20 @@ void ReadGateway(TableReader& r, GatewayConfig& c) {
   r.Address("agent_feed_listen", c.agent_feed_listen, PortZero::kAllow);
 }
 
+void ReadMaskRule(TableReader& r, MaskRule& c);
+
+// Empty is allowed (not yet assigned); otherwise the token rules of the mask stream.
+Result<void> ValidateDesktopId(std::string_view id) {
+  if (id.empty()) return Ok();
+  if (id.size() > 128) return MakeError(Errc::kInvalidArgument, "too long");
+  for (char ch : id) {
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+    if (!ok) return MakeError(Errc::kInvalidArgument, "unexpected character");
+  }
+  return Ok();
+}
+
 void ReadAgent(TableReader& r, AgentConfig& c) {
   r.Url("broker_url", c.broker_url);
   r.Address("gateway_feed", c.gateway_feed, PortZero::kReject);
@@ -82,6 +97,19 @@ void ReadAgent(TableReader& r, AgentConfig& c) {
   r.PathValue("ca_cert", c.ca_cert, false);
   r.DurationIn("heartbeat_interval", c.heartbeat_interval, Duration(10), minutes(1));
   r.NonEmptyString("display", c.display, "an X display such as \":0\"");
+  r.CheckedString("desktop_id", c.desktop_id, "a desktop id ([A-Za-z0-9._-], at most 128)",
+                  ValidateDesktopId);
+  r.String("session_id", c.session_id);
+  r.Enum("process_args", c.process_args,
+         {{"hashed", ProcessArgs::kHashed},
+          {"truncated", ProcessArgs::kTruncated},
+          {"off", ProcessArgs::kOff}});
+  r.PathValue("dataset_path", c.dataset_path, false);
+  r.CidrList("allowed_peers", c.allowed_peers);
+  r.TableArray("mask_rules", [&c](TableReader& rule, std::size_t i) {
+    c.mask_rules.resize(std::max(c.mask_rules.size(), i + 1));
+    ReadMaskRule(rule, c.mask_rules[i]);
+  });
 }
 
 void ReadAuth(TableReader& r, AuthConfig& c) {

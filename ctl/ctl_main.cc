@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "config/cli.h"
 #include "ctl/audit_command.h"
+#include "ctl/recording_command.h"
 #include "ctl/user_command.h"
 
 namespace safedesk::ctl {
@@ -17,6 +18,7 @@ void PrintCommands(std::ostream& out) {
   out << "Usage: " << kProgram << " [--config FILE] COMMAND [ARGS...]\n"
       << "Commands:\n"
       << "  audit ...   search and verify the audit log ('" << kProgram << " audit help')\n"
+      << "  recording ... verify and recover session recordings ('" << kProgram << " recording help')\n"
       << "  user ...    manage users and their passwords ('" << kProgram << " user help')\n"
       << "  version     print the version\n"
       << "  help        print this help\n"
@@ -42,6 +44,10 @@ int Dispatch(const std::vector<std::string>& args, const config::Config& config)
   if (command == "audit") {
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     return RunAuditCommand(rest, config, std::cout, std::cerr);
+  }
+  if (command == "recording") {
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    return RunRecordingCommand(rest, config, std::cout, std::cerr);
   }
   if (command == "user") {
     const std::vector<std::string> rest(args.begin() + 1, args.end());

@@ -1,17 +1,132 @@
 #include "gateway/gateway_service.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+
+#include <thread>
+#include <vector>
+
 #include "common/log.h"
 #include "config/cli.h"
+#include "gateway/broker_client.h"
+#include "gateway/gateway_server.h"
+#include "gateway/session_registry.h"
+#include "net/tls_context.h"
 
 namespace safedesk::gateway {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+constexpr int kIoThreads = 2;
+
+Result<tcp::endpoint> Endpoint(const config::HostPort& where) {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(where.host, ec);
+  if (ec) return MakeError(Errc::kInvalidArgument, "not an IP address: " + where.host);
+  return tcp::endpoint(address, where.port);
+}
+
+Result<void> Listen(tcp::acceptor& acceptor, const config::HostPort& where) {
+  auto endpoint = Endpoint(where);
+  if (!endpoint) return endpoint.error();
+  boost::system::error_code ec;
+  acceptor.open(endpoint->protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(*endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return MakeError(Errc::kUnavailable, "cannot listen on " + where.ToString() + ": " + ec.message());
+  return Ok();
+}
+
+Result<void> RequireSet(const config::Path& path, std::string_view key) {
+  if (path.empty()) return MakeError(Errc::kInvalidArgument, std::string(key) + " is not set");
+  return Ok();
+}
+
+}  // namespace
+
+BrowserOptions BrowserOptionsFrom(const config::GatewayConfig& gateway) {
+  BrowserOptions options;
+  options.max_message_bytes = gateway.max_message_bytes;
+  options.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(gateway.idle_timeout);
+  options.max_frame_rate = gateway.max_frame_rate;
+  options.jpeg_quality = gateway.jpeg_quality;
+  return options;
+}
 
 int Run(const config::Config& config) {
   auto logger = log::Main();
   logger->info("safedesk-gateway {} starting; config: {}", config::Version(), config.source);
+  const auto& gw = config.gateway;
+  for (auto [path, key] : {std::pair{&gw.tls_cert, "gateway.tls_cert"}, std::pair{&gw.tls_key, "gateway.tls_key"},
+                           std::pair{&gw.client_cert, "gateway.client_cert"},
+                           std::pair{&gw.client_key, "gateway.client_key"}, std::pair{&gw.ca_cert, "gateway.ca_cert"}}) {
+    if (auto set = RequireSet(*path, key); !set) {
+      logger->error("safedesk-gateway cannot start: {}", set.error().message);
+      return config::kExitConfigError;
+    }
+  }
+  auto wss_tls = net::MakeServerTlsContext({gw.tls_cert, gw.tls_key, {}});
+  auto broker_tls = net::MakeClientTlsContext({gw.ca_cert, gw.client_cert, gw.client_key});
+  auto broker_endpoint = BrokerEndpoint::Parse(gw.broker_url);
+  for (const Error* error : {wss_tls ? nullptr : &wss_tls.error(), broker_tls ? nullptr : &broker_tls.error(),
+                             broker_endpoint ? nullptr : &broker_endpoint.error()}) {
+    if (error != nullptr) {
+      logger->error("safedesk-gateway cannot start: {}", error->message);
+      return config::kExitConfigError;
+    }
+  }
+
+  asio::io_context io(kIoThreads);
+  SessionRegistry registry({gw.max_connections_total, gw.max_connections_per_user});
+  BrokerClient broker(io.get_executor(), **broker_tls, *broker_endpoint);
+  GatewayShared shared;
+  shared.options = BrowserOptionsFrom(gw);
+  shared.broker = &broker;
+  shared.registry = &registry;
+  shared.clock = &SystemClock();
+
+  tcp::acceptor browsers(io);
+  if (auto listening = Listen(browsers, gw.listen); !listening) {
+    logger->error("safedesk-gateway cannot start: {}", listening.error().message);
+    return config::kExitConfigError;
+  }
+  tcp::acceptor metrics(io);
+  if (gw.metrics_listen) {
+    if (auto listening = Listen(metrics, *gw.metrics_listen); !listening) {
+      logger->error("safedesk-gateway cannot start: {}", listening.error().message);
+      return config::kExitConfigError;
+    }
+    asio::co_spawn(io, ServeMetrics(registry, metrics), asio::detached);
+  }
+  bool stopping = false;
+  asio::co_spawn(io, AcceptBrowsers(shared, **wss_tls, browsers), asio::detached);
+  asio::co_spawn(io, FollowOrders(shared, stopping), asio::detached);
+
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kIoThreads; ++i) threads.emplace_back([&io] { io.run(); });
   // Flushed now: operators and tests wait for this line to know the service is up.
+  logger->info("safedesk-gateway listening on wss://{}:{}/", gw.listen.host, browsers.local_endpoint().port());
   logger->flush();
   const std::string_view signal = config::WaitForStopSignal();
   logger->info("safedesk-gateway stopping cleanly on {}", signal);
+  asio::post(io, [&] {
+    stopping = true;
+    boost::system::error_code ec;
+    browsers.close(ec);
+    metrics.close(ec);
+  });
+  registry.TerminateAll("gateway stopping");
+  // Sessions close their WebSockets, stop their links and report their end.
+  for (int i = 0; i < 50 && !registry.Snapshot().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  io.stop();
+  for (auto& thread : threads) thread.join();
   logger->flush();
   return 0;
 }

@@ -1,11 +1,14 @@
 #pragma once
-// safedesk-gateway: the data plane: relays a researcher's browser or RDP client to the analysis
-// desktop and records the session. For now it starts, logs, and waits for SIGINT or SIGTERM: it
-// serves nothing yet.
+// safedesk-gateway: the data plane. Relays a researcher's browser to the analysis desktop
+// (WSS in, RDP out), pixels out and keyboard/mouse in and nothing else, and hands every
+// frame to the session's recorder. See DESIGN.md.
 
 #include "config/config.h"
+#include "gateway/browser_session.h"
 
 namespace safedesk::gateway {
+
+BrowserOptions BrowserOptionsFrom(const config::GatewayConfig& gateway);
 
 // Runs until SIGINT or SIGTERM (which main blocked with config::BlockStopSignals) and
 // returns the process exit status.

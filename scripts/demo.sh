@@ -51,7 +51,10 @@ generate() {
   openssl rand -out "$DEMO/keys/factor-secrets.key" 32
   chmod 600 "$DEMO"/pki/*.key "$DEMO"/keys/*
   chmod 644 "$DEMO"/pki/*.crt
-  sed "s|@ROOT@|$ROOT|g" "$ROOT/scripts/demo.toml.in" > "$DEMO/safedesk.toml"
+  # Sandbox desktops run as nobody: they must be able to read the dataset (read-only mount).
+  chmod 755 "$DEMO/datasets" "$DEMO/datasets/claims-demo"
+  chmod 644 "$DEMO/datasets/claims-demo/claims.csv"
+  sed -e "s|@ROOT@|$ROOT|g" -e "s|@BIN@|$BIN|g" "$ROOT/scripts/demo.toml.in" > "$DEMO/safedesk.toml"
   install_pam_service
   echo
   echo "demo users (passwords and TOTP secrets are shown once; 'safedeskctl user passwd' sets new ones):"

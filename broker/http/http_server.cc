@@ -7,9 +7,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/x509.h>
 
 #include "common/log.h"
+#include "net/tls_context.h"
 
 namespace safedesk::broker {
 namespace {
@@ -19,17 +19,7 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 using Stream = beast::ssl_stream<beast::tcp_stream>;
 
-std::string PeerSubject(Stream& stream) {
-  X509* cert = SSL_get1_peer_certificate(stream.native_handle());
-  if (cert == nullptr) return {};
-  std::string cn(256, '\0');
-  const int len = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn.data(),
-                                            static_cast<int>(cn.size()));
-  X509_free(cert);
-  if (len <= 0) return {};
-  cn.resize(static_cast<std::size_t>(len));
-  return cn;
-}
+std::string PeerSubject(Stream& stream) { return net::PeerCommonName(stream.native_handle()); }
 
 }  // namespace
 

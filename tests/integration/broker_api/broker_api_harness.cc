@@ -18,7 +18,7 @@
 #include "auth/lockout.h"
 #include "auth/pam_password.h"
 #include "broker/http/http_server.h"
-#include "broker/http/tls_context.h"
+#include "net/tls_context.h"
 #include "broker/login_routes.h"
 #include "broker/store/sqlite_store.h"
 #include "common/audit_log.h"
@@ -317,7 +317,7 @@ Result<void> BrokerApiHarness::OpenServices(const BrokerApiOptions& options) {
 
 Result<void> BrokerApiHarness::StartServer(const BrokerApiOptions& options) {
   Services& s = *services_;
-  auto tls = broker::MakeServerTlsContextFromPem(pki_.server.certificate_pem, pki_.server.private_key_pem, "");
+  auto tls = net::MakeServerTlsContextFromPem(pki_.server.certificate_pem, pki_.server.private_key_pem, "");
   if (!tls) return tls.error();
   s.tls = std::move(*tls);
   s.router = std::make_unique<broker::Router>();

@@ -19,7 +19,7 @@
 #include <thread>
 
 #include "broker/component_routes.h"
-#include "broker/http/tls_context.h"
+#include "net/tls_context.h"
 #include "tests/integration/broker_api/requests_api_fixture.h"
 
 namespace safedesk::testing {
@@ -106,7 +106,7 @@ class ComponentApiTest : public RequestsApiTest {
   void SetUp() override {
     RequestsApiTest::SetUp();
     const TestPki& pki = harness().pki();
-    auto tls = broker::MakeServerTlsContextFromPem(pki.server.certificate_pem, pki.server.private_key_pem,
+    auto tls = net::MakeServerTlsContextFromPem(pki.server.certificate_pem, pki.server.private_key_pem,
                                                    pki.ca.certificate_pem);
     ASSERT_TRUE(tls.ok()) << tls.error().message;
     tls_ = std::move(*tls);

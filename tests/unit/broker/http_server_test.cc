@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "broker/http/router.h"
-#include "broker/http/tls_context.h"
+#include "net/tls_context.h"
 #include "tests/testing/test_support.h"
 #include "tests/testing/tls_test_certs.h"
 
@@ -29,7 +29,7 @@ class HttpServerTest : public ::testing::Test {
     web_.Write("index.html", "<h1>safedesk</h1>");
     web_.Write("app.js", "export {};");
     web_.Write(".secret", "hidden");
-    auto tls = MakeServerTlsContextFromPem(pki_.server.certificate_pem, pki_.server.private_key_pem, "");
+    auto tls = net::MakeServerTlsContextFromPem(pki_.server.certificate_pem, pki_.server.private_key_pem, "");
     ASSERT_TRUE(tls.ok()) << tls.error().message;
     tls_ = std::move(*tls);
     router_ = std::make_unique<Router>(web_.path());
