@@ -1,6 +1,6 @@
 #pragma once
-// safedesk-agent: runs inside each analysis VM: heartbeats, window masks, session events, lockdown.
-// For now it starts, logs, and waits for SIGINT or SIGTERM: it serves nothing yet.
+// safedesk-agent: runs inside each analysis desktop: window masks to the gateway; lockdown,
+// heartbeats and session events to the broker. See agent/DESIGN.md.
 
 #include "config/config.h"
 

@@ -20,7 +20,8 @@ bool NamedFor(std::string_view cn, std::string_view exact, std::string_view pref
 
 std::optional<ComponentRole> RoleOfSubject(std::string_view common_name) {
   if (NamedFor(common_name, "safedesk-gateway", "gateway")) return ComponentRole::kGateway;
-  if (NamedFor(common_name, "safedesk-agent", "agent")) return ComponentRole::kAgent;
+  // An agent's CN is "agent-<desktopId>"; component_agent.cc binds it to the body's desktop.
+  if (common_name.starts_with("agent-")) return ComponentRole::kAgent;
   return std::nullopt;
 }
 

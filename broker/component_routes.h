@@ -1,8 +1,8 @@
 #pragma once
 // The component API (API.md "Components"), served on broker.component_listen behind
 // mutual TLS: the verified client certificate's CN says who calls. Gateways (CN
-// "safedesk-gateway" or "gateway…") may call /api/gateway/*, agents (CN "safedesk-agent" or
-// "agent…") /api/agent/*; anything else is 403. The routes never appear on the browser
+// "safedesk-gateway" or "gateway…") may call /api/gateway/*, agents (CN "agent-<desktopId>",
+// bound to the body's desktopId) /api/agent/*; anything else is 403. The routes never appear on the browser
 // listener, and an empty client subject is refused anyway.
 
 #include <boost/asio/awaitable.hpp>

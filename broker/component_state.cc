@@ -74,17 +74,27 @@ std::string_view AgentStateName(AgentState state) {
   return "unknown";
 }
 
+std::string_view AgentReadinessName(AgentReadiness readiness) {
+  switch (readiness) {
+    case AgentReadiness::kReady: return "ready";
+    case AgentReadiness::kLockdownFailed: return "lockdown_failed";
+    case AgentReadiness::kSilent: return "silent";
+    case AgentReadiness::kUnknown: break;
+  }
+  return "unknown";
+}
+
 AgentRegistry::AgentRegistry(const Clock& clock, AuditSink& audit, std::chrono::milliseconds timeout,
                              std::size_t capacity)
     : clock_(clock), audit_(audit), timeout_(timeout), capacity_(capacity) {}
 
-Result<void> AgentRegistry::Register(const std::string& desktop_id) {
+Result<void> AgentRegistry::Register(const std::string& desktop_id, bool lockdown_ok) {
   std::lock_guard lock(mu_);
   auto found = agents_.find(desktop_id);
   if (found == agents_.end() && agents_.size() >= capacity_) {
     return MakeError(Errc::kLimitExceeded, "agent registry full");
   }
-  agents_[desktop_id] = Entry{clock_.Monotonic(), false};
+  agents_[desktop_id] = Entry{clock_.Monotonic(), false, lockdown_ok};
   return Ok();
 }
 
@@ -92,8 +102,14 @@ Result<void> AgentRegistry::Heartbeat(const std::string& desktop_id) {
   std::lock_guard lock(mu_);
   auto found = agents_.find(desktop_id);
   if (found == agents_.end()) return MakeError(Errc::kNotFound, "no agent registered for desktop " + desktop_id);
-  found->second = Entry{clock_.Monotonic(), false};
+  found->second.last_heartbeat = clock_.Monotonic();
+  found->second.silence_reported = false;
   return Ok();
+}
+
+void AgentRegistry::MarkLockdownFailed(const std::string& desktop_id) {
+  std::lock_guard lock(mu_);
+  if (auto found = agents_.find(desktop_id); found != agents_.end()) found->second.lockdown_ok = false;
 }
 
 void AgentRegistry::Forget(const std::string& desktop_id) {
@@ -132,6 +148,23 @@ AgentState AgentRegistry::State(const std::string& desktop_id) {
   }
   AuditFlips(flips);
   return state;
+}
+
+AgentReadiness AgentRegistry::Readiness(const std::string& desktop_id) {
+  std::vector<AuditEvent> flips;
+  AgentReadiness readiness = AgentReadiness::kUnknown;
+  {
+    std::lock_guard lock(mu_);
+    auto found = agents_.find(desktop_id);
+    if (found != agents_.end()) {
+      const bool fresh = StateLocked(desktop_id, found->second, flips) == AgentState::kHealthy;
+      readiness = !found->second.lockdown_ok ? AgentReadiness::kLockdownFailed
+                  : fresh                    ? AgentReadiness::kReady
+                                             : AgentReadiness::kSilent;
+    }
+  }
+  AuditFlips(flips);
+  return readiness;
 }
 
 void AgentRegistry::Sweep() {

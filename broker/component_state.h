@@ -89,8 +89,14 @@ class TerminateOrders {
 enum class AgentState { kUnknown, kHealthy, kSilent };
 std::string_view AgentStateName(AgentState state);
 
-// Last heartbeat per desktop. A desktop whose agent has been silent for `timeout` is
-// unhealthy; the flip is audited once per silence (by Sweep or any state query).
+// Whether a desktop may be handed out: kReady = its agent registered with every lockdown
+// check passed and has heartbeaten within the timeout. Anything else fails closed.
+enum class AgentReadiness { kUnknown, kReady, kLockdownFailed, kSilent };
+std::string_view AgentReadinessName(AgentReadiness readiness);
+
+// Last heartbeat and lockdown result per desktop. A desktop whose agent has been silent
+// for `timeout` is unhealthy; the flip is audited once per silence (by Sweep or any state
+// query).
 class AgentRegistry {
  public:
   // One agent per desktop; desktops per broker are bounded far below this.
@@ -99,14 +105,20 @@ class AgentRegistry {
   AgentRegistry(const Clock& clock, AuditSink& audit, std::chrono::milliseconds timeout,
                 std::size_t capacity = kDefaultCapacity);
 
-  // Errors: kLimitExceeded when full.
-  Result<void> Register(const std::string& desktop_id);
+  // Errors: kLimitExceeded when full. A re-register (agent restart) replaces the lockdown
+  // result: only the agent's latest check counts.
+  Result<void> Register(const std::string& desktop_id, bool lockdown_ok);
   // Errors: kNotFound for a desktop that never registered.
   Result<void> Heartbeat(const std::string& desktop_id);
+  // A lockdown check failed after registering: the desktop stays not ready until the
+  // agent registers again with every check passing.
+  void MarkLockdownFailed(const std::string& desktop_id);
   void Forget(const std::string& desktop_id);
 
   AgentState State(const std::string& desktop_id);
   bool Healthy(const std::string& desktop_id) { return State(desktop_id) == AgentState::kHealthy; }
+  // The provider's "agent ready" question (lockdown takes precedence over silence).
+  AgentReadiness Readiness(const std::string& desktop_id);
   // Checks every desktop, auditing new silences; the service calls it on a timer.
   void Sweep();
 
@@ -114,6 +126,7 @@ class AgentRegistry {
   struct Entry {
     Clock::SteadyTime last_heartbeat;
     bool silence_reported = false;
+    bool lockdown_ok = false;
   };
   // The entry's state; on a new silence, marks it reported and returns the audit event.
   AgentState StateLocked(const std::string& desktop_id, Entry& entry, std::vector<AuditEvent>& flips);

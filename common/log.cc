@@ -133,6 +133,11 @@ void Init(const Options& options) {
   state.main = std::make_shared<spdlog::logger>("-", state.sink);
   state.main->set_level(options.level);
   state.main->flush_on(spdlog::level::warn);
+  // Lines reach the file within a second: the session loggers share this sink, and the
+  // registry's periodic flush of the main logger flushes the sink for all of them.
+  spdlog::drop(state.main->name());
+  spdlog::register_logger(state.main);
+  spdlog::flush_every(std::chrono::seconds(1));
 }
 
 std::shared_ptr<spdlog::logger> Main() {

@@ -219,11 +219,11 @@ void Connection::QueueText(json::object message) {
 }
 
 Result<void> Connection::Observe(const FrameView& frame) {
-  if (!observer_) return Ok();
   const auto start = std::chrono::steady_clock::now();
   Result<void> result = Ok();
   {
     std::lock_guard lock(observer_mu_);
+    if (!observer_) return Ok();
     result = observer_->OnFrame(frame);
   }
   stats_->observe_ns += static_cast<std::uint64_t>(
@@ -232,10 +232,10 @@ Result<void> Connection::Observe(const FrameView& frame) {
 }
 
 void Connection::ObserveInput(const InputEvent& event) {
-  if (!observer_) return;
   Result<void> result = Ok();
   {
     std::lock_guard lock(observer_mu_);
+    if (!observer_) return;
     result = observer_->OnInput(event);
   }
   if (!result) End("recording_failed: " + result.error().message);
@@ -480,26 +480,6 @@ asio::awaitable<void> Connection::Run() {
     co_return;
   }
 
-  SessionInfo info{session_id, session_->researcher, session_->desktop_id, session_->grant,
-                   std::chrono::system_clock::now()};
-  if (shared_.observers) {
-    auto observer = shared_.observers(info);
-    if (!observer) {
-      log_->error("gateway: the session cannot be recorded, refused: {}", observer.error().message);
-      shared_.registry->Remove(session_id);
-      (void)co_await shared_.broker->ReportEnd(session_id, "recording_failed");
-      co_await Refuse("the session cannot be recorded");
-      co_return;
-    }
-    observer_ = std::move(*observer);
-  }
-  if (shared_.masks != nullptr && !session_->desktop_id.empty() && observer_) {
-    mask_token_ = shared_.masks->Subscribe(session_->desktop_id, [this](const MaskSnapshot& masks) {
-      std::lock_guard lock(observer_mu_);
-      observer_->OnMasks(masks);
-    });
-  }
-
   relay_ = std::make_unique<FrameRelay>([weak = weak_from_this()] {
     if (auto conn = weak.lock()) asio::post(conn->strand_, [conn] { conn->Wake(); });
   });
@@ -521,7 +501,29 @@ asio::awaitable<void> Connection::Run() {
       }
     });
   };
-  handlers.on_connected = [this](int width, int height) {
+  handlers.on_connected = [this](int width, int height) -> Result<void> {
+    // The recorder starts here, before the first frame; a session that cannot be
+    // recorded does not go on.
+    if (shared_.observers) {
+      SessionInfo info{session_->session_id, session_->researcher, session_->desktop_id, session_->grant,
+                       std::chrono::system_clock::now(), width, height,
+                       [weak = weak_from_this()](const std::string& reason) {
+                         if (auto conn = weak.lock()) conn->PostEnd(reason);
+                       }};
+      auto observer = shared_.observers(info);
+      if (!observer) {
+        log_->error("gateway: the session cannot be recorded: {}", observer.error().message);
+        return MakeError(Errc::kUnavailable, "recording_failed");
+      }
+      std::lock_guard lock(observer_mu_);
+      observer_ = std::move(*observer);
+    }
+    if (shared_.masks != nullptr && !session_->desktop_id.empty()) {
+      mask_token_ = shared_.masks->Subscribe(session_->desktop_id, [this](const MaskSnapshot& masks) {
+        std::lock_guard lock(observer_mu_);
+        if (observer_) observer_->OnMasks(masks);
+      });
+    }
     asio::post(strand_, [self = shared_from_this(), width, height] {
       self->screen_width_ = width;
       self->screen_height_ = height;
@@ -531,6 +533,7 @@ asio::awaitable<void> Connection::Run() {
                                    {"width", width},
                                    {"height", height}});
     });
+    return Ok();
   };
   handlers.on_end = [this](const std::string& reason) { PostEnd("desktop: " + reason); };
   log_->info("gateway: session for {} from {} connecting to its desktop", session_->researcher, source_);
@@ -552,9 +555,10 @@ asio::awaitable<void> Connection::Run() {
   }
   link_.reset();  // joins the link's thread: no callback runs after this
   if (mask_token_ != 0) shared_.masks->Unsubscribe(mask_token_);
-  if (observer_) {
+  {
     std::lock_guard lock(observer_mu_);
-    observer_->OnEnd(end_reason_);
+    if (observer_) observer_->OnEnd(end_reason_);
+    observer_.reset();  // seals the recording before the broker hears of the end
   }
   shared_.registry->Retire(*stats_);
   shared_.registry->Remove(session_id);

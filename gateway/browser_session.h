@@ -29,6 +29,9 @@ struct SessionInfo {
   std::string desktop_id;
   SessionGrant grant;
   std::chrono::system_clock::time_point started;
+  int width = 0;  // the desktop's size, known once the link is up
+  int height = 0;
+  std::function<void(const std::string& reason)> end_session;  // any thread
 };
 
 // Makes the observer (the recorder) for a session. An error refuses the session: a

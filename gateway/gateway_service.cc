@@ -7,13 +7,19 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 
+#include <filesystem>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "common/crypto.h"
 #include "common/log.h"
+#include "common/random.h"
 #include "config/cli.h"
+#include "gateway/agent_feed.h"
 #include "gateway/broker_client.h"
 #include "gateway/gateway_server.h"
+#include "gateway/recorder.h"
 #include "gateway/session_registry.h"
 #include "net/tls_context.h"
 
@@ -49,6 +55,41 @@ Result<void> RequireSet(const config::Path& path, std::string_view key) {
   return Ok();
 }
 
+// Every session is recorded: the factory makes a Recorder writing
+// <recording.directory>/<session>.sdrec, sealed with recording.seal_key_file. Any
+// failure refuses the session (fail closed).
+ObserverFactory RecorderFactory(const config::RecordingConfig& recording) {
+  return [&recording](const SessionInfo& info) -> Result<std::unique_ptr<SessionObserver>> {
+    std::error_code ec;
+    std::filesystem::create_directories(recording.directory, ec);
+    if (ec) return MakeError(Errc::kIo, "recording directory: " + ec.message());
+    auto seal_key = Ed25519PrivateKey::LoadPemFile(recording.seal_key_file.string());
+    if (!seal_key) return seal_key.error();
+    std::optional<Secret> aead_key;
+    if (recording.encrypt) {
+      auto key = ReadSmallFile(recording.encryption_key_file.string(), 4096);
+      if (!key) return key.error();
+      aead_key = Secret(std::string_view(*key));
+      WipeBytes(key->data(), key->size());
+    }
+    RecorderOptions options;
+    options.path = (recording.directory / (info.session_id + ".sdrec")).string();
+    options.session_id = info.session_id;
+    options.width = info.width;
+    options.height = info.height;
+    options.chunk_duration = std::chrono::duration_cast<std::chrono::milliseconds>(recording.chunk_duration);
+    options.queue_frames = recording.queue_frames;
+    options.masks.dilate_px = recording.mask_dilate_px;
+    options.masks.history = std::chrono::duration_cast<std::chrono::milliseconds>(recording.mask_history);
+    options.masks.stale_after = std::chrono::duration_cast<std::chrono::milliseconds>(recording.agent_stale_after);
+    if (recording.encrypt) options.key_id = recording.encryption_key_file.filename().string();
+    auto recorder = Recorder::Start(std::move(options), std::move(*seal_key), std::move(aead_key), SystemClock(),
+                                    SystemRandom(), info.end_session);
+    if (!recorder) return recorder.error();
+    return std::unique_ptr<SessionObserver>(std::move(*recorder));
+  };
+}
+
 }  // namespace
 
 BrowserOptions BrowserOptionsFrom(const config::GatewayConfig& gateway) {
@@ -65,6 +106,7 @@ int Run(const config::Config& config) {
   logger->info("safedesk-gateway {} starting; config: {}", config::Version(), config.source);
   const auto& gw = config.gateway;
   for (auto [path, key] : {std::pair{&gw.tls_cert, "gateway.tls_cert"}, std::pair{&gw.tls_key, "gateway.tls_key"},
+                           std::pair{&config.recording.seal_key_file, "recording.seal_key_file"},
                            std::pair{&gw.client_cert, "gateway.client_cert"},
                            std::pair{&gw.client_key, "gateway.client_key"}, std::pair{&gw.ca_cert, "gateway.ca_cert"}}) {
     if (auto set = RequireSet(*path, key); !set) {
@@ -75,7 +117,10 @@ int Run(const config::Config& config) {
   auto wss_tls = net::MakeServerTlsContext({gw.tls_cert, gw.tls_key, {}});
   auto broker_tls = net::MakeClientTlsContext({gw.ca_cert, gw.client_cert, gw.client_key});
   auto broker_endpoint = BrokerEndpoint::Parse(gw.broker_url);
+  auto agent_tls = net::MakeServerTlsContext({gw.tls_cert, gw.tls_key, gw.ca_cert});
+  auto seal_check = Ed25519PrivateKey::LoadPemFile(config.recording.seal_key_file.string());
   for (const Error* error : {wss_tls ? nullptr : &wss_tls.error(), broker_tls ? nullptr : &broker_tls.error(),
+                             agent_tls ? nullptr : &agent_tls.error(), seal_check ? nullptr : &seal_check.error(),
                              broker_endpoint ? nullptr : &broker_endpoint.error()}) {
     if (error != nullptr) {
       logger->error("safedesk-gateway cannot start: {}", error->message);
@@ -91,6 +136,9 @@ int Run(const config::Config& config) {
   shared.broker = &broker;
   shared.registry = &registry;
   shared.clock = &SystemClock();
+  AgentFeed agent_feed;
+  shared.masks = &agent_feed;
+  shared.observers = RecorderFactory(config.recording);
 
   tcp::acceptor browsers(io);
   if (auto listening = Listen(browsers, gw.listen); !listening) {
@@ -105,6 +153,12 @@ int Run(const config::Config& config) {
     }
     asio::co_spawn(io, ServeMetrics(registry, metrics), asio::detached);
   }
+  tcp::acceptor agents(io);
+  if (auto listening = Listen(agents, gw.agent_feed_listen); !listening) {
+    logger->error("safedesk-gateway cannot start: {}", listening.error().message);
+    return config::kExitConfigError;
+  }
+  asio::co_spawn(io, agent_feed.Accept(**agent_tls, agents), asio::detached);
   bool stopping = false;
   asio::co_spawn(io, AcceptBrowsers(shared, **wss_tls, browsers), asio::detached);
   asio::co_spawn(io, FollowOrders(shared, stopping), asio::detached);
@@ -121,6 +175,7 @@ int Run(const config::Config& config) {
     boost::system::error_code ec;
     browsers.close(ec);
     metrics.close(ec);
+    agents.close(ec);
   });
   registry.TerminateAll("gateway stopping");
   // Sessions close their WebSockets, stop their links and report their end.

@@ -318,13 +318,15 @@ void RdpLink::Impl::Run() {
       instance = inst;
       connected = true;
     }
+    Result<void> accepted = Ok();
     if (handlers.on_connected) {
-      handlers.on_connected(static_cast<int>(inst->settings->DesktopWidth),
-                            static_cast<int>(inst->settings->DesktopHeight));
+      accepted = handlers.on_connected(static_cast<int>(inst->settings->DesktopWidth),
+                                       static_cast<int>(inst->settings->DesktopHeight));
     }
-    Loop(inst);
+    if (accepted) Loop(inst);
     auto* ctx = reinterpret_cast<LinkContext*>(inst->context);
-    if (stop) reason = "stopped";
+    if (!accepted) reason = accepted.error().message;
+    else if (stop) reason = "stopped";
     else if (!ctx->failure.empty()) reason = ctx->failure;
     else reason = "desktop closed the connection";
     {

@@ -43,7 +43,9 @@ struct RdpLinkHandlers {
   FrameHandler on_frame;
   BlockedChannelHandler on_blocked_channel;
   LinkEndHandler on_end;
-  std::function<void(int width, int height)> on_connected;
+  // Called on the link's thread once connected, before any frame; an error ends the link
+  // (the recorder is made here, once the desktop's size is known).
+  std::function<Result<void>(int width, int height)> on_connected;
 };
 
 // The static virtual channels the gateway may ever announce. Empty: the desktop link

@@ -40,7 +40,7 @@ TEST_F(ComponentApiTest, GatewayCertificateCannotCallAgentRoutes) {
 TEST(ComponentRoleTest, CommonNamesMapToRoles) {
   EXPECT_EQ(broker::RoleOfSubject("safedesk-gateway"), broker::ComponentRole::kGateway);
   EXPECT_EQ(broker::RoleOfSubject("gateway-2"), broker::ComponentRole::kGateway);
-  EXPECT_EQ(broker::RoleOfSubject("safedesk-agent"), broker::ComponentRole::kAgent);
+  EXPECT_EQ(broker::RoleOfSubject("safedesk-agent"), std::nullopt);  // agents are bound: agent-<desktopId>
   EXPECT_EQ(broker::RoleOfSubject("agent-vm7"), broker::ComponentRole::kAgent);
   EXPECT_EQ(broker::RoleOfSubject("safedesk-gatewayx"), std::nullopt);
   EXPECT_EQ(broker::RoleOfSubject(""), std::nullopt);

@@ -1,4 +1,4 @@
-// VmCredentialVault and TerminateOrders (broker/component_state.h).
+// VmCredentialVault, TerminateOrders and AgentRegistry readiness (broker/component_state.h).
 #include <gtest/gtest.h>
 
 #include "broker/component_state.h"
@@ -49,6 +49,54 @@ TEST(ComponentOrdersTest, CapDropsExtraOrders) {
   orders.Push({"s1", "a"});
   orders.Push({"s2", "b"});
   EXPECT_EQ(orders.size(), 1u);
+}
+
+class AgentReadinessTest : public ::testing::Test {
+ protected:
+  static constexpr std::chrono::milliseconds kTimeout{10'000};
+  ManualClock clock_;
+  MemoryAuditSink audit_;
+  AgentRegistry agents_{clock_, audit_, kTimeout};
+};
+
+TEST_F(AgentReadinessTest, UnregisteredDesktopIsUnknown) {
+  EXPECT_EQ(agents_.Readiness("d1"), AgentReadiness::kUnknown);
+}
+
+TEST_F(AgentReadinessTest, LockdownOkAndFreshIsReady) {
+  ASSERT_TRUE(agents_.Register("d1", true).ok());
+  EXPECT_EQ(agents_.Readiness("d1"), AgentReadiness::kReady);
+}
+
+TEST_F(AgentReadinessTest, LockdownFailedWinsOverFreshHeartbeats) {
+  ASSERT_TRUE(agents_.Register("d1", false).ok());
+  ASSERT_TRUE(agents_.Heartbeat("d1").ok());
+  EXPECT_EQ(agents_.Readiness("d1"), AgentReadiness::kLockdownFailed);
+}
+
+TEST_F(AgentReadinessTest, StaleHeartbeatIsSilent) {
+  ASSERT_TRUE(agents_.Register("d1", true).ok());
+  clock_.Advance(kTimeout);
+  EXPECT_EQ(agents_.Readiness("d1"), AgentReadiness::kSilent);
+}
+
+TEST_F(AgentReadinessTest, HeartbeatKeepsTheLockdownResult) {
+  ASSERT_TRUE(agents_.Register("d1", true).ok());
+  clock_.Advance(kTimeout);
+  ASSERT_TRUE(agents_.Heartbeat("d1").ok());
+  EXPECT_EQ(agents_.Readiness("d1"), AgentReadiness::kReady);
+}
+
+TEST_F(AgentReadinessTest, MarkLockdownFailedWithdrawsAReadyDesktop) {
+  ASSERT_TRUE(agents_.Register("d1", true).ok());
+  agents_.MarkLockdownFailed("d1");
+  EXPECT_EQ(agents_.Readiness("d1"), AgentReadiness::kLockdownFailed);
+}
+
+TEST_F(AgentReadinessTest, ReRegisterWithLockdownOkRestoresReadiness) {
+  ASSERT_TRUE(agents_.Register("d1", false).ok());
+  ASSERT_TRUE(agents_.Register("d1", true).ok());
+  EXPECT_EQ(agents_.Readiness("d1"), AgentReadiness::kReady);
 }
 
 }  // namespace

@@ -13,6 +13,8 @@
 #include "tests/integration/gateway/desktop_view.h"
 #include "tests/integration/gateway/x_pattern.h"
 #include "tests/testing/child_process.h"
+#include "common/crypto.h"
+#include "common/random.h"
 #include "tests/testing/test_support.h"
 
 namespace safedesk::testing {
@@ -49,15 +51,23 @@ class GatewayRelayTest : public ComponentApiTest {
     dir_.Write("pki/gateway.key", pki.server.private_key_pem, 0600);
     dir_.Write("pki/client.crt", client.certificate_pem, 0644);
     dir_.Write("pki/client.key", client.private_key_pem, 0600);
+    SeededRandom random(7);
+    auto seal = Ed25519PrivateKey::Generate(random);
+    ASSERT_TRUE(seal.ok());
+    dir_.Write("keys/seal.pem", std::string(seal->ToPem().reveal()), 0600);
+    dir_.Write("keys/seal.pub", std::string(seal->public_key().ToPem()), 0644);
     port_ = FreePort();
     metrics_port_ = FreePort();
+    agent_port_ = FreePort();
     config_ = dir_.Write("gateway.toml",
                          "[log]\nfile = \"gateway.log\"\n"
                          "[gateway]\nlisten = \"127.0.0.1:" + std::to_string(port_) + "\"\n"
                          "metrics_listen = \"127.0.0.1:" + std::to_string(metrics_port_) + "\"\n"
+                         "agent_feed_listen = \"127.0.0.1:" + std::to_string(agent_port_) + "\"\n"
                          "tls_cert = \"pki/gateway.crt\"\ntls_key = \"pki/gateway.key\"\n"
                          "client_cert = \"pki/client.crt\"\nclient_key = \"pki/client.key\"\nca_cert = \"pki/ca.crt\"\n"
-                         "broker_url = \"https://localhost:" + std::to_string(component_port()) + "\"\n",
+                         "broker_url = \"https://localhost:" + std::to_string(component_port()) + "\"\n"
+                         "[recording]\ndirectory = \"recordings\"\nseal_key_file = \"keys/seal.pem\"\n",
                          0644);
     gateway_ = std::make_unique<ChildProcess>(ExecutablePath("safedesk-gateway"), std::vector<std::string>{"--config", config_},
                                               dir_.path());
@@ -96,6 +106,7 @@ class GatewayRelayTest : public ComponentApiTest {
   std::string config_;
   int port_ = 0;
   int metrics_port_ = 0;
+  int agent_port_ = 0;
   std::unique_ptr<ChildProcess> gateway_;
   std::unique_ptr<ApiClient> rita_, ada_;
 };
@@ -113,6 +124,34 @@ TEST_F(GatewayRelayTest, DesktopPatternAppearsOnTheViewPixelForPixel) {
   ASSERT_TRUE(ready) << GatewayLog();
   ASSERT_EQ(std::string((*ready)["type"].as_string()), "ready") << json::serialize(*ready) << GatewayLog();
   EXPECT_TRUE(view->PumpUntil([&](const DesktopView& v) { return pattern.ShownOn(v); }, 15s)) << GatewayLog();
+}
+
+TEST_F(GatewayRelayTest, SessionIsRecordedSealedAndVerifies) {
+  const ApiResponse started = Started();
+  const std::string session_id = started.String("sessionId");
+  PatternWindow pattern(DisplayOf(session_id), 200, 150, 240, 160, {0x1f8f3a, 0xd23c1e, 0x2a4fd0, 0xf0d020});
+  auto view = View();
+  ASSERT_TRUE(view->Connect());
+  view->Hello(started.String("ticket"));
+  ASSERT_TRUE(view->WaitFor("ready", 20s)) << GatewayLog();
+  ASSERT_TRUE(view->PumpUntil([&](const DesktopView& v) { return pattern.ShownOn(v); }, 15s)) << GatewayLog();
+  view->Close();
+  ASSERT_TRUE(WaitForText(dir_.path() / "gateway.log", "session ended")) << GatewayLog();
+  const auto file = dir_.path() / "recordings" / (session_id + ".sdrec");
+  // The recording is sealed once the session's observer is gone; give the seal a moment.
+  TempDir out;
+  int status = -1;
+  std::string printed;
+  for (int attempt = 0; attempt < 50 && status != 0; ++attempt) {
+    ChildProcess ctl(ExecutablePath("safedeskctl"),
+                     {"recording", "verify", "--public-key", (dir_.path() / "keys/seal.pub").string(), file.string()},
+                     out.path());
+    status = ctl.Wait();
+    printed = ctl.Stdout() + ctl.Stderr();
+    if (status != 0) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(status, 0) << printed << GatewayLog();
+  EXPECT_NE(printed.find("OK (sealed)"), std::string::npos) << printed;
 }
 
 TEST_F(GatewayRelayTest, TextTypedInTheViewArrivesInAnXtermInTheDesktop) {
