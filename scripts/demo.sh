@@ -85,10 +85,18 @@ safedesk demo deployment: $DEMO
   CA            $DEMO/pki/ca.crt   (trust it in a browser to avoid the warning)
   audit log     $DEMO/var/audit.log
   broker        https://localhost:8443/   (log in as researcher, admin or auditor)
+  gateway       wss://127.0.0.1:8444/     (the desktop page connects to it; metrics on http://127.0.0.1:9464/metrics)
+  recordings    $DEMO/var/recordings/      (verify one: $BIN/safedeskctl --config $DEMO/safedesk.toml recording verify FILE)
 Next:
   - verify the audit log:  $BIN/safedeskctl --config $DEMO/safedesk.toml audit verify --live
   - stop the demo with Ctrl-C (the audit log is closed with a signed checkpoint)
   - start over: rm -rf $DEMO && make demo
 
 MSG
-exec "$BIN/safedesk-broker" --config "$DEMO/safedesk.toml"
+# The gateway runs beside the broker and stops with it.
+"$BIN/safedesk-gateway" --config "$DEMO/safedesk.toml" --check-config
+"$BIN/safedesk-gateway" --config "$DEMO/safedesk.toml" &
+gateway_pid=$!
+trap 'kill -TERM "$gateway_pid" 2>/dev/null; wait "$gateway_pid" 2>/dev/null' EXIT
+trap 'exit 0' INT TERM
+"$BIN/safedesk-broker" --config "$DEMO/safedesk.toml"
