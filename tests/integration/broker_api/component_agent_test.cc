@@ -28,7 +28,8 @@ class ComponentAgentTest : public ComponentApiTest {
                                                                     {"detail", std::move(detail)}});
   }
   std::chrono::milliseconds timeout() { return harness().config().broker.agent_heartbeat_timeout; }
-  std::string Field(const AuditEvent& event, std::string_view key) {
+  template <typename Record>
+  std::string Field(const Record& event, std::string_view key) {
     const auto* value = event.Find(key);
     return value ? std::get<std::string>(*value) : std::string("<absent>");
   }
