@@ -13,7 +13,7 @@ libsqlite3-dev sqlite3
 libpam0g-dev libpam-wrapper libpam-pwdfile libcrypt-dev
 libfido2-dev libcbor-dev
 libqrencode-dev
-freerdp2-dev libwinpr2-dev freerdp2-shadow-x11 winpr-utils
+freerdp2-dev libwinpr2-dev freerdp2-shadow-x11 freerdp2-x11 winpr-utils
 libgtest-dev libgmock-dev libbenchmark-dev
 xvfb x11-utils x11-apps xterm openbox xdotool libx11-dev libxtst-dev
 libturbojpeg0-dev libwebp-dev libpng-dev libzstd-dev zlib1g-dev
