@@ -280,10 +280,9 @@ TEST_F(AgentBrokerTest, HeartbeatsFollowTheRegister) {
 }
 
 TEST_F(AgentBrokerTest, StartedProcessIsReportedWithTruncatedArguments) {
-  ASSERT_EQ(WaitForPath("/api/agent/register").size(), 1u) << agent_->Stderr();
-  // The watcher primes on its first /proc scan; start after the register so the
-  // process is new to it.
-  std::this_thread::sleep_for(milliseconds(700));
+  // The watcher primes on its first /proc scan, in the loop's first turn; the first
+  // heartbeat (a second after the register) comes well after it.
+  ASSERT_EQ(WaitForPath("/api/agent/heartbeat").size(), 1u) << agent_->Stderr();
   child_ = std::make_unique<ChildProcess>("/bin/sleep", std::vector<std::string>{"7.125"}, dir_.path());
   const auto events = broker_->WaitFor([](const BrokerCall& c) {
     return c.path == "/api/agent/events" && Has(c.body, R"("type":"process.started")") && Has(c.body, "7.125");

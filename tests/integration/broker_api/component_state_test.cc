@@ -7,7 +7,7 @@ namespace safedesk::broker {
 namespace {
 
 VmCredential Credential(const std::string& password) {
-  return VmCredential{"127.0.0.1:3389", "safedesk", Secret(password), "{}", {}};
+  return VmCredential{"127.0.0.1:3389", "safedesk", Secret(password), "{}", {}, ""};
 }
 
 TEST(ComponentVaultTest, TakeHandsOutOnce) {
