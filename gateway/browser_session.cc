@@ -117,6 +117,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::deque<std::string> text_out_;
   bool wake_flag_ = false;
   bool ended_ = false;
+  bool finished_ = false;  // the closing handshake is done
   std::string end_reason_;
   std::uint64_t sent_seq_ = 0;
   std::uint64_t acked_seq_ = 0;
@@ -207,6 +208,14 @@ void Connection::End(std::string reason) {
   wake_.cancel();
   pace_.cancel();
   watchdog_.cancel();
+  // A browser that stopped reading cannot hold the end up: after a grace period the
+  // socket is cut, which completes any write still waiting for it.
+  auto cut = std::make_shared<asio::steady_timer>(strand_, std::chrono::seconds(3));
+  cut->async_wait([self = shared_from_this(), cut](boost::system::error_code ec) {
+    if (ec || self->finished_) return;
+    boost::system::error_code close_ec;
+    beast::get_lowest_layer(self->ws_).socket().close(close_ec);
+  });
 }
 
 void Connection::PostEnd(std::string reason) {
@@ -552,6 +561,7 @@ asio::awaitable<void> Connection::Run() {
     (void)write_ec;
     auto [close_ec] = co_await ws_.async_close(websocket::close_code::normal, kUseTuple);
     (void)close_ec;
+    finished_ = true;
   }
   link_.reset();  // joins the link's thread: no callback runs after this
   if (mask_token_ != 0) shared_.masks->Unsubscribe(mask_token_);
