@@ -1,12 +1,9 @@
 #include "gateway/agent_feed.h"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/streambuf.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -15,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/mask_stream.h"
+#include "gateway/gateway_server.h"
 #include "net/tls_context.h"
 
 namespace safedesk::gateway {
@@ -106,16 +104,7 @@ asio::awaitable<void> AgentFeed::Serve(asio::ssl::context& tls, tcp::socket sock
 }
 
 asio::awaitable<void> AgentFeed::Accept(asio::ssl::context& tls, tcp::acceptor& acceptor) {
-  auto executor = co_await asio::this_coro::executor;
-  while (acceptor.is_open()) {
-    tcp::socket socket(executor);
-    auto [ec] = co_await acceptor.async_accept(socket, kUseTuple);
-    if (ec) {
-      if (!acceptor.is_open()) break;
-      continue;
-    }
-    asio::co_spawn(executor, Serve(tls, std::move(socket)), asio::detached);
-  }
+  co_await ServeEach(acceptor, [this, &tls](tcp::socket socket) { return Serve(tls, std::move(socket)); });
 }
 
 }  // namespace safedesk::gateway

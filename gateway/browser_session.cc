@@ -427,7 +427,7 @@ asio::awaitable<void> Connection::SendLoop() {
     stats_->frames_out++;
     stats_->bytes_out += message.size();
     stats_->frames_in = relay_->frames_in();
-    stats_->relay_bytes = relay_->memory_bytes() + message.capacity() + update.rects.size() * 0;
+    stats_->relay_bytes = relay_->memory_bytes() + message.capacity();
     if (relay_->pending()) wake_flag_ = true;
   }
 }

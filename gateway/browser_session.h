@@ -54,7 +54,6 @@ struct BrowserOptions {
   int max_frame_rate = 30;
   int jpeg_quality = 75;
   int max_unacked_frames = 2;  // frames sent and not yet drawn by the browser
-  bool dev_log_frames = false;
 };
 
 struct GatewayShared {

@@ -100,7 +100,7 @@ asio::awaitable<void> FollowOrders(GatewayShared& shared, const bool& stopping) 
   }
 }
 
-asio::awaitable<void> ServeMetrics(SessionRegistry& registry, tcp::acceptor& acceptor) {
+asio::awaitable<void> ServeEach(tcp::acceptor& acceptor, std::function<asio::awaitable<void>(tcp::socket)> serve) {
   auto executor = co_await asio::this_coro::executor;
   while (acceptor.is_open()) {
     tcp::socket socket(executor);
@@ -109,8 +109,12 @@ asio::awaitable<void> ServeMetrics(SessionRegistry& registry, tcp::acceptor& acc
       if (!acceptor.is_open()) break;
       continue;
     }
-    asio::co_spawn(executor, ServeMetricsConnection(registry, std::move(socket)), asio::detached);
+    asio::co_spawn(executor, serve(std::move(socket)), asio::detached);
   }
+}
+
+asio::awaitable<void> ServeMetrics(SessionRegistry& registry, tcp::acceptor& acceptor) {
+  co_await ServeEach(acceptor, [&registry](tcp::socket socket) { return ServeMetricsConnection(registry, std::move(socket)); });
 }
 
 }  // namespace safedesk::gateway

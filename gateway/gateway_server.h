@@ -7,6 +7,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <functional>
+
 #include "gateway/browser_session.h"
 
 namespace safedesk::gateway {
@@ -19,6 +21,10 @@ boost::asio::awaitable<void> AcceptBrowsers(GatewayShared& shared, boost::asio::
 // Long-polls the broker for terminate orders and stops the named sessions. A broker that
 // cannot be reached is retried after a pause; the loop ends when `stopping` is set.
 boost::asio::awaitable<void> FollowOrders(GatewayShared& shared, const bool& stopping);
+
+// Accepts on `acceptor` until it closes and runs `serve` detached for each connection.
+boost::asio::awaitable<void> ServeEach(boost::asio::ip::tcp::acceptor& acceptor,
+                                       std::function<boost::asio::awaitable<void>(boost::asio::ip::tcp::socket)> serve);
 
 // GET /metrics → SessionRegistry::MetricsText; anything else 404.
 boost::asio::awaitable<void> ServeMetrics(SessionRegistry& registry, boost::asio::ip::tcp::acceptor& acceptor);
