@@ -293,11 +293,16 @@ Result<void> HostProcessProvider::LaunchXvfb(Desktop& desktop) {
 
 Result<void> HostProcessProvider::LaunchRdpServer(Desktop& desktop) {
   const std::string dir = desktop.dir.string();
-  auto rdp = Spawn({{options_.rdp_server.string(), "/bind-address:" + options_.bind_host,
+  // stdbuf -oL: the server logs through stdio, which a file would hold back until exit.
+  auto rdp = Spawn({{"/usr/bin/stdbuf", "-oL", options_.rdp_server.string(), "/bind-address:" + options_.bind_host,
                      "/port:" + std::to_string(desktop.info.endpoint.port), "/sec:nla", "/sam-file:" + dir + "/sam"},
                     // The server makes its TLS certificate under XDG_CONFIG_HOME: keep it in
-                    // the desktop's directory so Stop wipes it.
-                    {"PATH=/usr/bin:/bin", "HOME=" + dir, "XDG_CONFIG_HOME=" + dir, "DISPLAY=:" + std::to_string(desktop.display)},
+                    // the desktop's directory so Stop wipes it. At INFO its log names the
+                    // channels each client asked for ("Accepted channels:"), which is how an
+                    // operator (and the gateway's tests) see that no clipboard or drive
+                    // channel was ever requested.
+                    {"PATH=/usr/bin:/bin", "HOME=" + dir, "XDG_CONFIG_HOME=" + dir, "WLOG_LEVEL=INFO",
+                     "DISPLAY=:" + std::to_string(desktop.display)},
                     desktop.dir / "rdp.log"});
   if (!rdp) return rdp.error();
   desktop.rdp = *rdp;

@@ -83,7 +83,8 @@ i=0
 while [ ! -S /tmp/.X11-unix/X0 ] && [ $i -lt 400 ]; do sleep 0.025; i=$((i+1)); done
 export DISPLAY=:0
 openbox &
-freerdp-shadow-cli "/bind-address:$addr" "/port:$port" /sec:nla /sam-file:/run/safedesk/sam &
+# INFO: the server's log names the channels each client asked for.
+WLOG_LEVEL=INFO stdbuf -oL freerdp-shadow-cli "/bind-address:$addr" "/port:$port" /sec:nla /sam-file:/run/safedesk/sam &
 if [ -n "$agent" ]; then "$agent" --config /run/safedesk/agent.toml & fi
 wait -n
 echo "desktop: a child exited; ending the desktop"

@@ -23,10 +23,8 @@
 
 #include <boost/beast/http.hpp>
 
-#include "common/crypto.h"
-#include "common/random.h"
-#include "tests/integration/broker_api/component_api_fixture.h"
 #include "tests/integration/gateway/desktop_view.h"
+#include "tests/integration/gateway/gateway_fixture.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/test_support.h"
 
@@ -50,21 +48,6 @@ int BenchSeconds() {
   const char* value = std::getenv("SAFEDESK_BENCH_SECONDS");
   const int seconds = value != nullptr ? std::atoi(value) : 60;
   return seconds > 0 ? seconds : 60;
-}
-
-int FreePort() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return acceptor.local_endpoint().port();
-}
-
-std::int64_t RssKiB(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
-  }
-  return -1;
 }
 
 // utime+stime+cutime+cstime of `pid`, in seconds.
@@ -126,51 +109,9 @@ struct Figures {
   double encode_seconds = 0, mask_seconds = 0;
 };
 
-class GatewayBench : public ComponentApiTest {
+// The gateway, its broker and desktops as the gateway tests run them (gateway_fixture.h).
+class GatewayBench : public GatewayTest {
  protected:
-  void SetUp() override {
-    ComponentApiTest::SetUp();
-    rita_ = std::make_unique<ApiClient>(User("rita", {"researcher"}));
-    ada_ = std::make_unique<ApiClient>(User("ada", {"administrator"}));
-    const TestPki& pki = harness().pki();
-    const TestCertificate client = pki.Client("safedesk-gateway");
-    dir_.Write("pki/ca.crt", pki.ca.certificate_pem, 0644);
-    dir_.Write("pki/gateway.crt", pki.server.certificate_pem, 0644);
-    dir_.Write("pki/gateway.key", pki.server.private_key_pem, 0600);
-    dir_.Write("pki/client.crt", client.certificate_pem, 0644);
-    dir_.Write("pki/client.key", client.private_key_pem, 0600);
-    // The gateway records every session (sealed at the end), as deployed.
-    SeededRandom random(7);
-    auto seal = Ed25519PrivateKey::Generate(random);
-    ASSERT_TRUE(seal.ok());
-    dir_.Write("keys/seal.pem", std::string(seal->ToPem().reveal()), 0600);
-    port_ = FreePort();
-    metrics_port_ = FreePort();
-    const std::string config =
-        dir_.Write("gateway.toml",
-                   "[log]\nfile = \"gateway.log\"\n"
-                   "[gateway]\nlisten = \"127.0.0.1:" + std::to_string(port_) + "\"\n"
-                   "metrics_listen = \"127.0.0.1:" + std::to_string(metrics_port_) + "\"\n"
-                   "tls_cert = \"pki/gateway.crt\"\ntls_key = \"pki/gateway.key\"\n"
-                   "client_cert = \"pki/client.crt\"\nclient_key = \"pki/client.key\"\nca_cert = \"pki/ca.crt\"\n"
-                   "broker_url = \"https://localhost:" + std::to_string(component_port()) + "\"\n"
-                   "[recording]\ndirectory = \"recordings\"\nseal_key_file = \"keys/seal.pem\"\n",
-                   0644);
-    gateway_ = std::make_unique<ChildProcess>(ExecutablePath("safedesk-gateway"), std::vector<std::string>{"--config", config},
-                                              dir_.path());
-    ASSERT_TRUE(WaitForText(dir_.path() / "gateway.log", "listening on")) << gateway_->Stderr() << GatewayLog();
-  }
-
-  void TearDown() override {
-    if (gateway_) {
-      gateway_->Signal(SIGTERM);
-      gateway_->Wait(20s);
-    }
-    ComponentApiTest::TearDown();
-  }
-
-  std::string GatewayLog() { return ReadFileText(dir_.path() / "gateway.log"); }
-
   // One session on a fresh desktop running the reference workload, measured for `seconds`.
   Figures Measure(int seconds) {
     Figures run;
@@ -249,11 +190,6 @@ class GatewayBench : public ComponentApiTest {
     return run;
   }
 
-  TempDir dir_;
-  int port_ = 0;
-  int metrics_port_ = 0;
-  std::unique_ptr<ChildProcess> gateway_;
-  std::unique_ptr<ApiClient> rita_, ada_;
   std::string last_control_;
 };
 

@@ -27,6 +27,7 @@
 #include "common/worker_pool.h"
 #include "config/loader.h"
 #include "tests/integration/pam/pam_test_env.h"
+#include "tests/testing/test_support.h"
 
 namespace safedesk::testing {
 namespace {
@@ -320,7 +321,8 @@ Result<void> BrokerApiHarness::StartServer(const BrokerApiOptions& options) {
   auto tls = net::MakeServerTlsContextFromPem(pki_.server.certificate_pem, pki_.server.private_key_pem, "");
   if (!tls) return tls.error();
   s.tls = std::move(*tls);
-  s.router = std::make_unique<broker::Router>();
+  // The broker's pages too, as the real broker serves them (the browser tests load them).
+  s.router = std::make_unique<broker::Router>(SourceDir() / "web");
   broker::AddLoginRoutes(*s.router, *ctx_);
   if (options.add_routes) options.add_routes(*s.router, *ctx_);
   broker::HttpServerOptions server_options;

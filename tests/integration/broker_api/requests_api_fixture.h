@@ -109,6 +109,8 @@ class RequestsApiTest : public BrokerApiTest {
   }
 
   broker::HostProcessProvider& provider() { return *provider_; }
+  // Each desktop's files (logs included) sit in desktops_dir()/desktop-<id> while it runs.
+  const std::filesystem::path& desktops_dir() const { return desktops_.path(); }
 
   void TearDown() override {
     if (HasFailure()) std::cerr << "broker log:\n" << harness().LogText();
