@@ -134,9 +134,12 @@ struct Loop {
         const ssize_t n = read(signal_fd, &info, sizeof info);
         return n == sizeof info && info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM";
       }
+      const auto sampled_unix_ms =
+          std::chrono::duration_cast<milliseconds>(clock.Now().time_since_epoch()).count();
       watcher.DrainEvents();
       const auto sampled = clock.Monotonic();
-      const DesktopState state = watcher.Snapshot();
+      DesktopState state = watcher.Snapshot();
+      state.sampled_unix_ms = sampled_unix_ms;
       events.Windows(state);
       events.Poll(sampled);
       const bool changed = !have_sent || !state.SameMasks(sent);

@@ -45,9 +45,12 @@ Result<void> MaskFeed::Send(const DesktopState& state) {
     connection_ = std::move(*connection);
     seq_ = 0;
   }
-  const auto ts_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         clock_.Now().time_since_epoch())
-                         .count();
+  // The time the agent looked (before its round trip to the X server), not the time it
+  // sends: the gateway orders reports against frames by it.
+  const auto ts_ms = state.sampled_unix_ms != 0 ? state.sampled_unix_ms
+                                                : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                      clock_.Now().time_since_epoch())
+                                                      .count();
   const MaskMessage message = MakeMaskMessage(state, desktop_id_, ++seq_, ts_ms);
   auto written = connection_->WriteAll(EncodeMaskMessage(message));
   if (!written) {

@@ -45,11 +45,23 @@ class XlibWatcher final : public X11Watcher {
 
   bool DrainEvents() override {
     bool any = false;
+    // A round trip first: every event the server generated until now is then queued, so
+    // the snapshot that follows is at least as new as this moment (the gateway's recorder
+    // relies on a report sent after a frame describing the screen of that frame).
+    XSync(display_, False);
     while (XPending(display_) > 0) {
       XEvent event;
       XNextEvent(display_, &event);
       // A destroyed window's id may be reused: forget it so the new one is selected again.
       if (event.type == DestroyNotify) selected_.erase(event.xdestroywindow.window);
+      // Every place a sensitive top-level passed through since the last snapshot, from
+      // the events themselves: a snapshot only samples, and a frame the desktop captured
+      // between two samples may show the window where neither sample had it.
+      if (event.type == ConfigureNotify && event.xconfigure.event == root_ &&
+          sensitive_tops_.count(event.xconfigure.window) != 0) {
+        const XConfigureEvent& c = event.xconfigure;
+        swept_.push_back({c.x, c.y, c.width + 2 * c.border_width, c.height + 2 * c.border_width});
+      }
       any = true;
     }
     return any;
@@ -72,6 +84,8 @@ class XlibWatcher final : public X11Watcher {
   Atom utf8_string_ = 0;
   Atom sensitive_ = 0;
   std::set<Window> selected_;
+  std::set<Window> sensitive_tops_;  // top-levels holding a sensitive client, as of the last snapshot
+  std::vector<MaskRect> swept_;      // their geometries from events since the last snapshot
 };
 
 bool XlibWatcher::HasProperty(Window w, Atom property) {
@@ -208,6 +222,20 @@ DesktopState XlibWatcher::Snapshot() {
   }
   if (state.screen_w > 0 && state.screen_h > 0) {
     state.region = ComputeVisibleRegion(stack, state.screen_w, state.screen_h);
+    if (!swept_.empty() && !state.region.overflow) {
+      std::vector<MaskRect> all = state.region.rects;
+      all.insert(all.end(), swept_.begin(), swept_.end());
+      state.region.rects = NormalizeMaskRects(all, state.screen_w, state.screen_h);
+      if (state.region.rects.size() > kMaxMaskRects) {
+        state.region.rects.clear();
+        state.region.overflow = true;
+      }
+    }
+  }
+  swept_.clear();
+  sensitive_tops_.clear();
+  for (const Window w : sensitive) {
+    if (w != 0) sensitive_tops_.insert(w);  // clients too: without a window manager they are the top-levels
   }
   state.focus_sensitive = FocusIsSensitive(sensitive);
   XFlush(display_);

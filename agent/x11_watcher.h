@@ -18,6 +18,9 @@ struct SensitiveWindow {
 };
 
 struct DesktopState {
+  // Unix ms taken just before the round trip to the X server that preceded this state:
+  // everything the screen showed before then is in it. Sent as the message's ts.
+  std::int64_t sampled_unix_ms = 0;
   std::int32_t screen_w = 0;
   std::int32_t screen_h = 0;
   bool focus_sensitive = false;

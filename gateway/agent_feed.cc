@@ -29,6 +29,11 @@ constexpr auto kSilence = std::chrono::seconds(10);
 MaskSnapshot SnapshotOf(const MaskMessage& message) {
   MaskSnapshot snapshot;
   snapshot.received = std::chrono::steady_clock::now();
+  // An agent clock ahead of ours must not make a report look newer than it is: the age
+  // is never negative, so `sampled` is never after `received`.
+  const auto age = std::chrono::system_clock::now() - std::chrono::system_clock::time_point(std::chrono::milliseconds(message.ts_ms));
+  snapshot.sampled = snapshot.received - std::max(std::chrono::duration_cast<std::chrono::steady_clock::duration>(age),
+                                                  std::chrono::steady_clock::duration::zero());
   snapshot.seq = message.seq;
   snapshot.screen_width = message.screen_w;
   snapshot.screen_height = message.screen_h;

@@ -15,39 +15,38 @@ MaskCompositor::MaskCompositor(MaskPolicy policy, int width, int height)
     : policy_(std::move(policy)), width_(width), height_(height) {}
 
 void MaskCompositor::Update(const MaskSnapshot& snapshot) {
-  if (!recent_.empty() && snapshot.received < recent_.back().received) return;  // out of order
+  if (!recent_.empty() && snapshot.sampled < recent_.back().sampled) return;  // out of order
   recent_.push_back(snapshot);
 }
 
-MaskSet MaskCompositor::At(std::chrono::steady_clock::time_point now) {
-  // Drop snapshots replaced by a newer one before the history window began.
-  while (recent_.size() > 1 && recent_[1].received <= now - policy_.history) recent_.pop_front();
-  MaskSet set;
-  if (recent_.empty() || now - recent_.back().received > policy_.stale_after) {
-    set.full = true;
-    return set;
+MaskResolution MaskCompositor::Resolve(std::chrono::steady_clock::time_point arrival,
+                                       std::chrono::steady_clock::time_point now) {
+  // Keep the snapshot in effect when the history window began, and everything newer.
+  while (recent_.size() > 1 && recent_[1].sampled <= arrival - policy_.history) recent_.pop_front();
+  const MaskResolution everything{true, MaskSet{true, true, {}}};  // whole screen, focus sensitive
+  auto confirm = std::find_if(recent_.begin(), recent_.end(),
+                              [&](const MaskSnapshot& s) { return s.sampled > arrival; });
+  if (confirm == recent_.end()) {
+    if (now - arrival >= policy_.stale_after) return everything;
+    return {};
   }
-  const MaskSnapshot& latest = recent_.back();
-  set.focus_sensitive = latest.focus_sensitive;
-  if (latest.overflow || latest.screen_width != width_ || latest.screen_height != height_) {
-    set.full = true;
-    return set;
-  }
+  if (confirm->sampled - arrival > policy_.stale_after || confirm == recent_.begin()) return everything;
+  const MaskSnapshot& in_effect = *std::prev(confirm);
+  if (arrival - in_effect.sampled > policy_.stale_after) return everything;
+  MaskResolution out{true, MaskSet{}};
+  MaskSet& set = out.masks;
+  set.focus_sensitive = in_effect.focus_sensitive || confirm->focus_sensitive;
   const int d = policy_.dilate_px;
   auto add = [&](const Rect& r) {
     Rect c = ClipRect(Rect{r.x - d, r.y - d, r.width + 2 * d, r.height + 2 * d}, width_, height_);
     if (c.width > 0 && c.height > 0) set.rects.push_back(c);
   };
-  for (const MaskSnapshot& s : recent_) {
-    if (s.overflow) {
-      set.full = true;
-      set.rects.clear();
-      return set;
-    }
-    for (const Rect& r : s.rects) add(r);
+  for (auto it = recent_.begin(); it != std::next(confirm); ++it) {
+    if (it->overflow || it->screen_width != width_ || it->screen_height != height_) return everything;
+    for (const Rect& r : it->rects) add(r);
   }
   for (const Rect& r : policy_.static_rects) add(r);
-  return set;
+  return out;
 }
 
 }  // namespace safedesk::gateway

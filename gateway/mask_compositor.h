@@ -1,8 +1,8 @@
 #pragma once
-// Decides which pixels of a frame the recording must not see: the agent's current
-// sensitive rectangles, those of the last `history`, the project's static rules, all
-// dilated; the whole screen when the agent's stream is stale, absent or overflowing.
-// Fail closed: anything unknown masks everything.
+// Decides which pixels of a frame the recording must not see: the agent's sensitive
+// rectangles from `history` before the frame through the agent's first report after it,
+// the project's static rules, all dilated; the whole screen when the agent's stream is
+// stale, absent or overflowing. Fail closed: anything unknown masks everything.
 
 #include <chrono>
 #include <deque>
@@ -25,12 +25,24 @@ struct MaskPolicy {
   std::vector<Rect> static_rects;  // project rules, screen coordinates
 };
 
+struct MaskResolution {
+  bool ready = false;  // false: wait for the agent (or for the deadline) and ask again
+  MaskSet masks;
+};
+
 class MaskCompositor {
  public:
   MaskCompositor(MaskPolicy policy, int width, int height);
   void Update(const MaskSnapshot& snapshot);
-  // The masks for a frame shown at `now` (gateway's steady clock).
-  MaskSet At(std::chrono::steady_clock::time_point now);
+  // The masks for a frame or key that reached the gateway at `arrival` (steady clock),
+  // decided only once the agent has spoken after it: a window may have moved between
+  // the agent's last report and the frame, so the report in effect at `arrival` is not
+  // enough. Snapshots are ordered by when the agent sampled the screen
+  // (MaskSnapshot::sampled). Ready when a snapshot sampled after `arrival` exists (masks: every
+  // snapshot from `history` before `arrival` through that one; focus sensitive if it
+  // was at `arrival` or in that snapshot), or when `now` is `stale_after` past
+  // `arrival` without one (the whole screen). Calls must come in `arrival` order.
+  MaskResolution Resolve(std::chrono::steady_clock::time_point arrival, std::chrono::steady_clock::time_point now);
 
  private:
   MaskPolicy policy_;

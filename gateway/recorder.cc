@@ -51,11 +51,11 @@ std::vector<Rect> Coalesce(std::vector<Rect> rects) {
 struct Recorder::Item {
   enum class Kind { kFrame, kInput } kind = Kind::kFrame;
   std::int64_t t_ms = 0;
+  std::chrono::steady_clock::time_point arrival;  // for the masks, decided on the writer thread
   std::vector<Rect> rects;  // frame: where `pixels` (packed rows) go
   std::vector<std::uint8_t> pixels;
-  MaskSet masks;
+  MaskSet masks;  // set by Run once the agent has spoken after `arrival`
   InputEvent input;
-  bool redacted = false;
 };
 
 Result<std::unique_ptr<Recorder>> Recorder::Start(RecorderOptions options, Ed25519PrivateKey seal_key,
@@ -128,7 +128,7 @@ Result<void> Recorder::OnFrame(const FrameView& frame) {
   }
   auto item = std::make_unique<Item>();
   item->t_ms = std::chrono::duration_cast<std::chrono::milliseconds>(frame.at - start_).count();
-  item->masks = compositor_.At(clock_.Monotonic());
+  item->arrival = clock_.Monotonic();
   if (first_frame_) {
     item->rects.push_back(Rect{0, 0, frame.width, frame.height});
     first_frame_ = false;
@@ -153,23 +153,23 @@ Result<void> Recorder::OnFrame(const FrameView& frame) {
 }
 
 Result<void> Recorder::OnInput(const InputEvent& event) {
-  const bool sensitive = compositor_.At(clock_.Monotonic()).focus_sensitive;
   auto item = std::make_unique<Item>();
   item->kind = Item::Kind::kInput;
   item->t_ms = std::chrono::duration_cast<std::chrono::milliseconds>(event.at - start_).count();
+  item->arrival = clock_.Monotonic();
   item->input = event;
-  if (event.kind == InputEvent::Kind::kKey) {
-    if (sensitive && options_.sensitive_keys == KeyPolicy::kNever) return Ok();
-    item->redacted = sensitive && options_.sensitive_keys != KeyPolicy::kFull;
-    if (item->redacted) item->input.scancode = 0;
-  } else {
+  if (event.kind != InputEvent::Kind::kKey) {
     if (options_.pointer == PointerPolicy::kOff) return Ok();
     if (options_.pointer == PointerPolicy::kClicks && event.buttons == 0 && event.wheel_delta == 0) return Ok();
   }
   return Push(std::move(item));
 }
 
-void Recorder::OnMasks(const MaskSnapshot& masks) { compositor_.Update(masks); }
+void Recorder::OnMasks(const MaskSnapshot& masks) {
+  std::lock_guard lock(mu_);
+  compositor_.Update(masks);
+  cv_.notify_all();
+}
 
 void Recorder::OnEnd(const std::string& reason) {
   log::Main()->info("session {}: recording ends ({})", options_.session_id, reason);
@@ -183,9 +183,18 @@ void Recorder::Run() {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return !queue_.empty() || closing_; });
       if (queue_.empty()) return;
+      // The head waits until the agent has reported after it, or until its stale
+      // deadline; at the session's end whatever is still unconfirmed is fully masked.
+      // The deadline is on the injected clock, hence the short real-time waits.
+      MaskResolution resolved = compositor_.Resolve(queue_.front()->arrival, clock_.Monotonic());
+      while (!resolved.ready && !closing_ && !failed_) {
+        cv_.wait_for(lock, std::chrono::milliseconds(5));
+        resolved = compositor_.Resolve(queue_.front()->arrival, clock_.Monotonic());
+      }
       item = std::move(queue_.front());
       queue_.pop_front();
       if (failed_) continue;  // nothing more reaches the file after a failure
+      item->masks = resolved.ready ? std::move(resolved.masks) : MaskSet{true, true, {}};
     }
     if (auto done = Process(*item); !done) Fail(kFailed, done.error().message);
   }
@@ -199,6 +208,13 @@ Result<void> Recorder::CloseChunk() {
 }
 
 Result<void> Recorder::Process(Item& item) {
+  bool redacted = false;
+  if (item.kind == Item::Kind::kInput && item.input.kind == InputEvent::Kind::kKey) {
+    const bool sensitive = item.masks.full || item.masks.focus_sensitive;
+    if (sensitive && options_.sensitive_keys == KeyPolicy::kNever) return Ok();
+    redacted = sensitive && options_.sensitive_keys != KeyPolicy::kFull;
+    if (redacted) item.input.scancode = 0;
+  }
   const std::int64_t t = std::max(item.t_ms, last_ms_);
   if (chunk_open_ && item.kind == Item::Kind::kFrame && t - stats_.start_ms >= options_.chunk_duration.count()) {
     SAFEDESK_TRY(CloseChunk());
@@ -213,7 +229,7 @@ Result<void> Recorder::Process(Item& item) {
   if (item.kind == Item::Kind::kInput) {
     const InputEvent& e = item.input;
     if (e.kind == InputEvent::Kind::kKey) {
-      encoder_.AddKey(t, e.scancode, e.down, item.redacted);
+      encoder_.AddKey(t, e.scancode, e.down, redacted);
     } else {
       encoder_.AddPointer(t, e.x, e.y, e.buttons, e.wheel_delta);
     }

@@ -1,9 +1,10 @@
 #pragma once
 // The session recorder: a SessionObserver that masks every frame and appends it to a
-// hash-chained recording (common/RECORDING_FORMAT.md). Masks are decided on the relay's
-// thread from the snapshot valid at the frame's time; copying, masking, encoding and
-// writing happen on the recorder's own thread behind a bounded queue, so a slow disk
-// never stalls the relay. Fail closed: a full queue or a failed write makes OnFrame and
+// hash-chained recording (common/RECORDING_FORMAT.md). The relay's thread only copies
+// the changed pixels into a bounded queue; the recorder's own thread holds each frame
+// and key until the agent has reported after it (MaskCompositor::Resolve: a window can
+// move between the agent's last report and a frame), then masks, encodes and writes, so
+// a slow disk never stalls the relay. Fail closed: a full queue or a failed write makes OnFrame and
 // OnInput return an error (the session ends) and fires the failure callback.
 
 #include <condition_variable>

@@ -50,6 +50,10 @@ struct InputEvent {
 // What the agent last said, as the gateway received it (spec: common/MASK_STREAM_FORMAT.md).
 struct MaskSnapshot {
   std::chrono::steady_clock::time_point received;  // gateway's clock, for staleness
+  // When the agent looked at the screen, on the gateway's clock (received minus the
+  // message's age by its ts): orders the snapshot against frames. The agent and the
+  // gateway share a clock (one host, or NTP-synchronised well within a frame).
+  std::chrono::steady_clock::time_point sampled;
   std::uint64_t seq = 0;
   int screen_width = 0;
   int screen_height = 0;

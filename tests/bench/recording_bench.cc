@@ -160,6 +160,7 @@ void BM_RecordReferenceDesktop(benchmark::State& state) {
       std::vector<gateway::Rect> dirty = i == 0 ? std::vector<gateway::Rect>{{0, 0, kW, kH}} : Diff(prev.data(), cur.data());
       gateway::MaskSnapshot m;
       m.received = SystemClock().Monotonic();
+      m.sampled = m.received;
       m.screen_width = kW;
       m.screen_height = kH;
       m.rects = {gateway::Rect{1010, 10, 250, 250}};  // the clock counts as sensitive

@@ -70,23 +70,26 @@ void DesktopView::SendText(const json::object& message) {
 
 std::optional<json::object> DesktopView::ReadOne(std::chrono::milliseconds timeout, bool ack) {
   if (!ws_ || closed_) return std::nullopt;
-  beast::flat_buffer buffer;
-  beast::error_code result = asio::error::would_block;
-  ws_->async_read(buffer, [&](beast::error_code ec, std::size_t) { result = ec; });
+  // One read stays in flight across calls: cancelling a WebSocket read would leave the
+  // stream unusable, so a timeout just returns and the next call goes on waiting.
+  if (!reading_) {
+    read_buffer_.clear();
+    read_done_ = false;
+    reading_ = true;
+    ws_->async_read(read_buffer_, [this](beast::error_code ec, std::size_t) {
+      read_result_ = ec;
+      read_done_ = true;
+    });
+  }
   io_.restart();
   io_.run_for(timeout);
-  if (result == asio::error::would_block) {
-    // Timed out: cancel the read and let it finish, the stream stays usable.
-    beast::get_lowest_layer(*ws_).cancel();
-    io_.restart();
-    io_.run();
-    closed_ = true;  // a cancelled WebSocket read leaves the stream unusable
-    return std::nullopt;
-  }
-  if (result) {
+  if (!read_done_) return std::nullopt;
+  reading_ = false;
+  if (read_result_) {
     closed_ = true;
     return std::nullopt;
   }
+  beast::flat_buffer& buffer = read_buffer_;
   if (ws_->got_text()) {
     json::error_code ec;
     json::value value = json::parse(beast::buffers_to_string(buffer.data()), ec);
@@ -171,9 +174,15 @@ double DesktopView::Share(int x, int y, int width, int height, std::uint32_t rgb
 }
 
 void DesktopView::Close() {
-  if (!ws_ || closed_) return;
+  if (!ws_) return;
   beast::error_code ec;
   beast::get_lowest_layer(*ws_).socket().close(ec);
+  if (reading_) {
+    // The read in flight completes (aborted) before the stream goes away.
+    io_.restart();
+    io_.run();
+    reading_ = false;
+  }
   closed_ = true;
 }
 

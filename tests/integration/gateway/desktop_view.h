@@ -32,7 +32,7 @@ class DesktopView {
 
   // Reads one message (within `timeout`); frames are drawn and acknowledged when
   // `ack` is set. Returns the control message, or an empty object for a frame;
-  // nullopt on timeout or close.
+  // nullopt on timeout (the read stays pending for the next call) or close.
   std::optional<boost::json::object> ReadOne(std::chrono::milliseconds timeout, bool ack = true);
   // Reads until a control message of `type` arrives.
   std::optional<boost::json::object> WaitFor(const std::string& type, std::chrono::milliseconds timeout);
@@ -71,6 +71,10 @@ class DesktopView {
   std::uint64_t frames_ = 0;
   std::uint64_t last_seq_ = 0;
   bool closed_ = false;
+  boost::beast::flat_buffer read_buffer_;
+  boost::beast::error_code read_result_;
+  bool reading_ = false;
+  bool read_done_ = false;
 };
 
 }  // namespace safedesk::testing

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "common/crypto.h"
 #include "common/random.h"
@@ -103,6 +104,24 @@ class GatewayTest : public ComponentApiTest {
   }
 
   std::unique_ptr<DesktopView> View() { return std::make_unique<DesktopView>(static_cast<std::uint16_t>(port_), harness().pki().ca.certificate_pem); }
+
+  // `safedeskctl recording verify` on the session's recording, retried while the seal is
+  // still being written (the recorder seals once the session's observer is gone).
+  // Returns the exit status; `printed` gets what the command printed.
+  int VerifyRecording(const std::string& session_id, std::string& printed) {
+    const auto file = dir_.path() / "recordings" / (session_id + ".sdrec");
+    TempDir out;
+    int status = -1;
+    for (int attempt = 0; attempt < 50 && status != 0; ++attempt) {
+      ChildProcess ctl(ExecutablePath("safedeskctl"),
+                       {"recording", "verify", "--public-key", (dir_.path() / "keys/seal.pub").string(), file.string()},
+                       out.path());
+      status = ctl.Wait();
+      printed = ctl.Stdout() + ctl.Stderr();
+      if (status != 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return status;
+  }
 
   std::string GatewayLog() { return ReadFileText(dir_.path() / "gateway.log"); }
 

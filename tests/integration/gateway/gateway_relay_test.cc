@@ -61,19 +61,8 @@ TEST_F(GatewayRelayTest, SessionIsRecordedSealedAndVerifies) {
   ASSERT_TRUE(view->PumpUntil([&](const DesktopView& v) { return pattern.ShownOn(v); }, 15s)) << GatewayLog();
   view->Close();
   ASSERT_TRUE(WaitForText(dir_.path() / "gateway.log", "session ended")) << GatewayLog();
-  const auto file = dir_.path() / "recordings" / (session_id + ".sdrec");
-  // The recording is sealed once the session's observer is gone; give the seal a moment.
-  TempDir out;
-  int status = -1;
   std::string printed;
-  for (int attempt = 0; attempt < 50 && status != 0; ++attempt) {
-    ChildProcess ctl(ExecutablePath("safedeskctl"),
-                     {"recording", "verify", "--public-key", (dir_.path() / "keys/seal.pub").string(), file.string()},
-                     out.path());
-    status = ctl.Wait();
-    printed = ctl.Stdout() + ctl.Stderr();
-    if (status != 0) std::this_thread::sleep_for(100ms);
-  }
+  const int status = VerifyRecording(session_id, printed);
   EXPECT_EQ(status, 0) << printed << GatewayLog();
   EXPECT_NE(printed.find("OK (sealed)"), std::string::npos) << printed;
 }

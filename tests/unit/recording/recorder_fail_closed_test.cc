@@ -41,6 +41,7 @@ class RecorderFailClosedTest : public ::testing::Test {
   MaskSnapshot Snapshot() {
     MaskSnapshot m;
     m.received = clock_.Monotonic();
+    m.sampled = m.received;
     m.screen_width = kW;
     m.screen_height = kH;
     return m;
@@ -95,6 +96,8 @@ TEST_F(RecorderFailClosedTest, FreshEmptySnapshotRecordsTheScreen) {
   ASSERT_TRUE(r.ok());
   (*r)->OnMasks(Snapshot());
   ASSERT_TRUE(Frame(**r, 1).ok());
+  clock_.Advance(std::chrono::milliseconds(50));
+  (*r)->OnMasks(Snapshot());  // the agent reports after the frame
   ASSERT_TRUE((*r)->Finish().ok());
   int frames = 0;
   testutil::DecodeAll(
@@ -106,6 +109,21 @@ TEST_F(RecorderFailClosedTest, FreshEmptySnapshotRecordsTheScreen) {
       },
       nullptr);
   EXPECT_EQ(frames, 1);
+}
+
+// A window can move between the agent's last report and a frame: a frame the agent never
+// reported after is masked whole, however fresh the report before it was.
+TEST_F(RecorderFailClosedTest, FrameTheAgentNeverReportedAfterIsFullyMasked) {
+  const std::string path = (dir_.path() / "r").string();
+  auto r = Start(path);
+  ASSERT_TRUE(r.ok());
+  (*r)->OnMasks(Snapshot());
+  clock_.Advance(std::chrono::milliseconds(10));
+  ASSERT_TRUE(Frame(**r, 1).ok());
+  clock_.Advance(std::chrono::milliseconds(600));  // the agent falls silent
+  ASSERT_TRUE(Frame(**r, 2).ok());
+  ASSERT_TRUE((*r)->Finish().ok());
+  ExpectAllMasked(path, 2);
 }
 
 TEST_F(RecorderFailClosedTest, UnwritableDirectoryFailsToStart) {

@@ -59,10 +59,11 @@ TEST(RecorderLeakTest, MaskedPatternAndSensitiveKeysNeverReachTheRecording) {
     if (!stale) {
       MaskSnapshot m;
       m.received = clock.Monotonic();
+      m.sampled = m.received;
       m.seq = std::uint64_t(i);
       m.screen_width = kW;
       m.screen_height = kH;
-      m.focus_sensitive = (i % 3) != 0;
+      m.focus_sensitive = (i / 4) % 2 == 1;
       m.rects = {s};
       (*recorder)->OnMasks(m);
     }
@@ -80,7 +81,7 @@ TEST(RecorderLeakTest, MaskedPatternAndSensitiveKeysNeverReachTheRecording) {
     InputEvent key;
     key.at = clock.Now();
     key.down = true;
-    const bool sensitive = stale || (i % 3) != 0;
+    const bool sensitive = stale || (i / 4) % 2 == 1;
     key.scancode = sensitive ? kSecretKeys[i % 4] : kPlainKey;
     secret_presses += sensitive;
     ASSERT_TRUE((*recorder)->OnInput(key).ok());
@@ -112,9 +113,12 @@ TEST(RecorderLeakTest, MaskedPatternAndSensitiveKeysNeverReachTheRecording) {
         plain += k.scancode == kPlainKey;
       });
   EXPECT_EQ(frames, 60);
-  EXPECT_EQ(outside_seen, 40);  // every frame while the agent was fresh
-  EXPECT_EQ(full_masked, 20);   // every frame while it was stale
-  EXPECT_EQ(redacted, secret_presses);
+  // Every frame the agent reported after (0..38); frame 39's next report never came.
+  EXPECT_EQ(outside_seen, 39);
+  EXPECT_EQ(full_masked, 21);
+  // A key is redacted when focus was sensitive at it or in the next report: at least
+  // every truly sensitive one, and plain keys inside plain stretches stay readable.
+  EXPECT_GE(redacted, secret_presses);
   EXPECT_GT(plain, 0);
 }
 

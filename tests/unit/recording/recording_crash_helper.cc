@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 3000; ++i) {
     MaskSnapshot m;
     m.received = SystemClock().Monotonic();
+    m.sampled = m.received;
     m.screen_width = o.width;
     m.screen_height = o.height;
     m.rects = {Rect{i % 64, 10, 30, 20}};
