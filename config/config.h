@@ -94,7 +94,7 @@ enum class ProcessArgs { kHashed, kTruncated, kOff };
 struct AgentConfig {
   std::string desktop_id;  // the provider's desktop id; the cert CN is "agent-<desktop_id>"
   std::string session_id;  // tags log lines; empty outside a session
-  std::string broker_url = "https://127.0.0.1:8443";
+  std::string broker_url = "https://127.0.0.1:8446";  // the broker's component listener (mutual TLS)
   HostPort gateway_feed{"127.0.0.1", 8445};
   Path cert;
   Path key;
