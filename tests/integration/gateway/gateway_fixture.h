@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include <boost/asio.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -22,6 +23,13 @@
 #include "tests/testing/test_support.h"
 
 namespace safedesk::testing {
+
+// The inherited ASAN_OPTIONS (the PAM tests set some) plus a small quarantine.
+inline std::string AsanOptionsWithSmallQuarantine() {
+  const char* inherited = std::getenv("ASAN_OPTIONS");
+  std::string options = inherited != nullptr ? std::string(inherited) + ":" : std::string();
+  return "ASAN_OPTIONS=" + options + "quarantine_size_mb=4:thread_local_quarantine_size_kb=64";
+}
 
 inline int FreePort() {
   boost::asio::io_context io;
@@ -75,7 +83,7 @@ class GatewayTest : public ComponentApiTest {
                                               // 256 MiB quarantine, which would swamp the memory
                                               // bound the flow-control test checks; a small
                                               // quarantine keeps use-after-free detection.
-                                              std::vector<std::string>{"ASAN_OPTIONS=quarantine_size_mb=4:thread_local_quarantine_size_kb=64"});
+                                              std::vector<std::string>{AsanOptionsWithSmallQuarantine()});
     ASSERT_TRUE(WaitForText(dir_.path() / "gateway.log", "listening on")) << gateway_->Stderr();
   }
 
