@@ -2,6 +2,7 @@
 
 #include <png.h>
 #include <turbojpeg.h>
+#include <webp/encode.h>
 
 #include <array>
 #include <cstring>
@@ -75,7 +76,52 @@ Result<EncodedRect> FrameEncoder::Encode(const PixelRect& rect) {
   if (CollectPalette(rect, std::min(options_.max_palette, 256), palette_, indices_)) {
     return EncodePng(rect, palette_, indices_);
   }
+  if (options_.min_flat_share > 0 && FlatShare(rect) >= options_.min_flat_share) return EncodeWebpLossless(rect);
   return EncodeJpeg(rect);
+}
+
+double FrameEncoder::FlatShare(const PixelRect& rect) {
+  if (rect.width < 2) return 0;
+  std::size_t same = 0;
+  std::size_t total = 0;
+  for (int y = 0; y < rect.height; y += 2) {
+    std::uint32_t left = PixelAt(rect, 0, y);
+    for (int x = 1; x < rect.width; ++x) {
+      const std::uint32_t value = PixelAt(rect, x, y);
+      same += value == left;
+      left = value;
+    }
+    total += static_cast<std::size_t>(rect.width - 1);
+  }
+  return total == 0 ? 0 : static_cast<double>(same) / static_cast<double>(total);
+}
+
+Result<EncodedRect> FrameEncoder::EncodeWebpLossless(const PixelRect& rect) {
+  WebPConfig config;
+  // Level 0: libwebp's fastest lossless effort; flat content compresses well even so.
+  if (WebPConfigInit(&config) == 0 || WebPConfigLosslessPreset(&config, 0) == 0) {
+    return MakeError(Errc::kInternal, "webp: bad configuration");
+  }
+  WebPPicture picture;
+  if (WebPPictureInit(&picture) == 0) return MakeError(Errc::kInternal, "webp: version mismatch");
+  picture.use_argb = 1;
+  picture.width = rect.width;
+  picture.height = rect.height;
+  WebPMemoryWriter writer;
+  WebPMemoryWriterInit(&writer);
+  picture.writer = WebPMemoryWrite;
+  picture.custom_ptr = &writer;
+  const bool ok = WebPPictureImportBGRX(&picture, rect.pixels, rect.stride) != 0 && WebPEncode(&config, &picture) != 0;
+  WebPPictureFree(&picture);
+  if (!ok) {
+    WebPMemoryWriterClear(&writer);
+    return MakeError(Errc::kInternal, "webp: encode failed");
+  }
+  EncodedRect encoded;
+  encoded.codec = ImageCodec::kWebp;
+  encoded.bytes.assign(writer.mem, writer.mem + writer.size);
+  WebPMemoryWriterClear(&writer);
+  return encoded;
 }
 
 Result<EncodedRect> FrameEncoder::EncodePng(const PixelRect& rect, const std::vector<std::uint32_t>& palette,

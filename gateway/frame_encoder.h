@@ -1,7 +1,8 @@
 #pragma once
 // Encodes one rectangle of BGRX32 pixels for the browser, choosing the codec per
-// rectangle: content with few colours (text, UI) goes lossless as an indexed PNG,
-// photographic content lossy as JPEG at the configured quality. Spec of what the browser
+// rectangle: content with few colours (text, UI) goes lossless as an indexed PNG;
+// content with more colours but mostly flat runs (anti-aliased text, gradients in UI)
+// lossless as WebP; photographic content lossy as JPEG at the configured quality. Spec of what the browser
 // receives: gateway/BROWSER_PROTOCOL.md.
 
 #include <cstdint>
@@ -12,7 +13,7 @@
 
 namespace safedesk::gateway {
 
-enum class ImageCodec : std::uint8_t { kPng = 1, kJpeg = 2 };
+enum class ImageCodec : std::uint8_t { kPng = 1, kJpeg = 2, kWebp = 3 };
 
 struct PixelRect {  // a tightly or loosely packed BGRX32 block
   const std::uint8_t* pixels = nullptr;
@@ -30,6 +31,9 @@ struct EncoderOptions {
   int jpeg_quality = 75;
   // Up to this many distinct colours a rectangle is "text-like" and goes lossless.
   int max_palette = 256;
+  // Beyond the palette: a rectangle where at least this share of pixels repeats its left
+  // neighbour is drawn, not photographed, and goes lossless as WebP (0 turns WebP off).
+  double min_flat_share = 0.6;
 };
 
 class FrameEncoder {
@@ -44,11 +48,14 @@ class FrameEncoder {
   // Exposed for tests: the palette of `rect` if it has at most `max` colours.
   static bool CollectPalette(const PixelRect& rect, int max, std::vector<std::uint32_t>& palette,
                              std::vector<std::uint8_t>& indices);
+  // Exposed for tests: the share of pixels equal to their left neighbour (every other row).
+  static double FlatShare(const PixelRect& rect);
 
  private:
   Result<EncodedRect> EncodePng(const PixelRect& rect, const std::vector<std::uint32_t>& palette,
                                 const std::vector<std::uint8_t>& indices);
   Result<EncodedRect> EncodeJpeg(const PixelRect& rect);
+  Result<EncodedRect> EncodeWebpLossless(const PixelRect& rect);
 
   EncoderOptions options_;
   void* turbojpeg_ = nullptr;

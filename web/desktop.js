@@ -10,7 +10,7 @@ const stateText = document.getElementById('desktop-state');
 const message = document.getElementById('page-message');
 const canvas = document.getElementById('desktop');
 const context = canvas.getContext('2d', { alpha: false });
-const MIME = { 1: 'image/png', 2: 'image/jpeg' };
+const MIME = { 1: 'image/png', 2: 'image/jpeg', 3: 'image/webp' };
 
 // Read by the browser tests; holds no secret.
 const status = { state: 'starting', frames: 0, width: 0, height: 0, endReason: '', error: '' };

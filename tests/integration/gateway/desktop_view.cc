@@ -2,6 +2,7 @@
 
 #include <png.h>
 #include <turbojpeg.h>
+#include <webp/decode.h>
 
 #include <cstring>
 
@@ -36,6 +37,11 @@ bool DecodeJpeg(const std::uint8_t* data, std::size_t size, int width, int heigh
                                TJPF_BGRX, 0);
   tjDestroy(handle);
   return rc == 0;
+}
+
+bool DecodeWebp(const std::uint8_t* data, std::size_t size, int width, int height, std::vector<std::uint8_t>& out) {
+  out.resize(static_cast<std::size_t>(width) * height * 4);
+  return WebPDecodeBGRAInto(data, size, out.data(), out.size(), width * 4) != nullptr;
 }
 
 }  // namespace
@@ -135,7 +141,10 @@ bool DesktopView::DrawFrame(const std::uint8_t* data, std::size_t size) {
     const std::size_t length = U32(data + offset + 9);
     offset += 13;
     if (offset + length > size) return false;
-    const bool ok = codec == 1 ? DecodePng(data + offset, length, w, h, pixels) : DecodeJpeg(data + offset, length, w, h, pixels);
+    const bool ok = codec == 1   ? DecodePng(data + offset, length, w, h, pixels)
+                    : codec == 2 ? DecodeJpeg(data + offset, length, w, h, pixels)
+                    : codec == 3 ? DecodeWebp(data + offset, length, w, h, pixels)
+                                 : false;
     offset += length;
     if (!ok) return false;
     if (x + w > width_ || y + h > height_) {

@@ -4,6 +4,7 @@
 
 #include <png.h>
 #include <turbojpeg.h>
+#include <webp/decode.h>
 
 #include <cstring>
 #include <vector>
@@ -111,6 +112,36 @@ TEST(FrameEncoderTest, FewColoursGoLosslessAsIndexedPng) {
   for (std::size_t i = 0; i < pixels.size(); i += 4) {
     ASSERT_EQ(0, std::memcmp(&decoded[i], &pixels[i], 3)) << "pixel " << i / 4;
   }
+}
+
+// Anti-aliased text on a flat background: hundreds of colours, but mostly flat runs.
+TEST(FrameEncoderTest, ManyColoursInFlatRunsGoLosslessAsWebp) {
+  FrameEncoder encoder({75, 256});
+  auto pixels = Solid(200, 60, 0x00f0f0f0);
+  for (int y = 20; y < 40; ++y) {
+    for (int x = 0; x < 200; x += 4) {
+      const std::uint32_t shade = static_cast<std::uint32_t>((x * 7 + y * 13) % 400);
+      const std::uint8_t bgr[3] = {static_cast<std::uint8_t>(shade & 0xff), static_cast<std::uint8_t>(shade >> 8),
+                                   static_cast<std::uint8_t>(0x40 + y)};
+      std::memcpy(&pixels[(static_cast<std::size_t>(y) * 200 + x) * 4], bgr, 3);
+    }
+  }
+  const PixelRect rect{pixels.data(), 200, 60, 800};
+  std::vector<std::uint32_t> palette;
+  std::vector<std::uint8_t> indices;
+  ASSERT_FALSE(FrameEncoder::CollectPalette(rect, 256, palette, indices));
+  auto encoded = encoder.Encode(rect);
+  ASSERT_TRUE(encoded.ok());
+  EXPECT_EQ(encoded->codec, ImageCodec::kWebp);
+  int w = 0, h = 0;
+  std::uint8_t* decoded = WebPDecodeBGRA(encoded->bytes.data(), encoded->bytes.size(), &w, &h);
+  ASSERT_NE(decoded, nullptr);
+  ASSERT_EQ(w, 200);
+  ASSERT_EQ(h, 60);
+  for (std::size_t i = 0; i < pixels.size(); i += 4) {
+    ASSERT_EQ(0, std::memcmp(&decoded[i], &pixels[i], 3)) << "pixel " << i / 4;
+  }
+  WebPFree(decoded);
 }
 
 TEST(FrameEncoderTest, PhotographicContentGoesAsJpeg) {
