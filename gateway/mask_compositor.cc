@@ -26,13 +26,16 @@ MaskResolution MaskCompositor::Resolve(std::chrono::steady_clock::time_point arr
   const MaskResolution everything{true, MaskSet{true, true, {}}};  // whole screen, focus sensitive
   auto confirm = std::find_if(recent_.begin(), recent_.end(),
                               [&](const MaskSnapshot& s) { return s.sampled > arrival; });
+  // No report in effect when the event arrived, or a stale one: the whole screen, at
+  // once (waiting for a later report could not change that).
+  if (confirm == recent_.begin()) return everything;
+  const MaskSnapshot& in_effect = *std::prev(confirm);
+  if (arrival - in_effect.sampled > policy_.stale_after) return everything;
   if (confirm == recent_.end()) {
     if (now - arrival >= policy_.stale_after) return everything;
     return {};
   }
-  if (confirm->sampled - arrival > policy_.stale_after || confirm == recent_.begin()) return everything;
-  const MaskSnapshot& in_effect = *std::prev(confirm);
-  if (arrival - in_effect.sampled > policy_.stale_after) return everything;
+  if (confirm->sampled - arrival > policy_.stale_after) return everything;
   MaskResolution out{true, MaskSet{}};
   MaskSet& set = out.masks;
   set.focus_sensitive = in_effect.focus_sensitive || confirm->focus_sensitive;
