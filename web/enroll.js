@@ -125,6 +125,9 @@ document.getElementById('webauthn-form').addEventListener('submit', async (event
   });
 });
 
+// Started disabled (see login.js): armed once the forms are handled here.
+for (const id of ['totp-confirm', 'webauthn-register']) document.getElementById(id).disabled = false;
+
 async function init() {
   if (!firstLogin) {
     // Logged in: adding a factor (the session's CSRF token comes with /api/me). Not logged

@@ -82,6 +82,10 @@ totpForm.addEventListener('submit', async (event) => {
   }
 });
 
+// The submit buttons start disabled: a form submitted before this module handled it
+// would go natively, with its fields in the request. Armed now that it handles them.
+for (const id of ['password-submit', 'totp-submit']) document.getElementById(id).disabled = false;
+
 document.getElementById('webauthn-login').addEventListener('click', async (event) => {
   clearMessage(message);
   await busy(event.currentTarget, async () => {

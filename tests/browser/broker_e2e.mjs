@@ -67,8 +67,18 @@ async function screenshot(page, name) {
 
 // Each browser tab collects its script errors and CSP refusals: either means a page is
 // broken even when the flow happens to go on.
+// A password in any address a tab requests (history, server logs, Referer) fails the
+// step too; a form submitted natively before its script is ready would do exactly that.
 function watch(page, who) {
   page.problems = [];
+  page.on('request', (request) => {
+    const url = request.url();
+    for (const user of Object.values(users)) {
+      if (url.includes(encodeURIComponent(user.password)) || url.includes(user.password)) {
+        page.problems.push(`${who}: a password appears in the address ${url.split('?')[0]}?…`);
+      }
+    }
+  });
   page.on('pageerror', (error) => page.problems.push(`${who}: page error: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) {
