@@ -28,6 +28,7 @@
 
 #include "tests/testing/child_process.h"
 #include "tests/testing/test_support.h"
+#include "tests/integration/agent/mtls_test_listener.h"
 #include "tests/testing/tls_test_certs.h"
 
 namespace safedesk {
@@ -40,20 +41,6 @@ using testing::TempDir;
 constexpr char kDesktop[] = "desk-1";
 constexpr std::chrono::seconds kStepTimeout{10};
 
-X509* PemCert(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  return cert;
-}
-
-EVP_PKEY* PemKey(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  return key;
-}
-
 struct BrokerCall {
   std::string cn;
   std::string path;
@@ -64,37 +51,10 @@ struct BrokerCall {
 // close), client certificate from the test CA required, every call kept, 200 {} answered.
 class BrokerListener {
  public:
-  explicit BrokerListener(const testing::TestPki& pki) {
-    ctx_ = SSL_CTX_new(TLS_server_method());
-    X509* cert = PemCert(pki.server.certificate_pem);
-    EVP_PKEY* key = PemKey(pki.server.private_key_pem);
-    SSL_CTX_use_certificate(ctx_, cert);
-    SSL_CTX_use_PrivateKey(ctx_, key);
-    X509_free(cert);
-    EVP_PKEY_free(key);
-    X509* ca = PemCert(pki.ca.certificate_pem);
-    X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx_), ca);
-    X509_free(ca);
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    listen(fd_, 8);
-    socklen_t len = sizeof addr;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~BrokerListener() {
-    stop_ = true;
-    thread_.join();
-    close(fd_);
-    SSL_CTX_free(ctx_);
-  }
+  explicit BrokerListener(const testing::TestPki& pki)
+      : listener_(pki, std::chrono::seconds(2), [this](SSL* ssl) { Answer(ssl); }) {}
 
-  std::uint16_t port() const { return port_; }
+  std::uint16_t port() const { return listener_.port(); }
 
   // Waits (bounded) until `count` calls satisfy `pred`; returns them.
   std::vector<BrokerCall> WaitFor(const std::function<bool(const BrokerCall&)>& pred, std::size_t count = 1) {
@@ -111,33 +71,9 @@ class BrokerListener {
   }
 
  private:
-  void Serve() {
-    // Bounded by the test: stop_ is set in the destructor; every wait is 100 ms.
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      const int client = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (client < 0) continue;
-      timeval tv{2, 0};
-      setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      SSL* ssl = SSL_new(ctx_);
-      SSL_set_fd(ssl, client);
-      if (SSL_accept(ssl) == 1) Answer(ssl);
-      ERR_clear_error();
-      SSL_free(ssl);
-      close(client);
-    }
-  }
-
   void Answer(SSL* ssl) {
     BrokerCall call;
-    X509* peer = SSL_get1_peer_certificate(ssl);
-    if (peer != nullptr) {
-      char cn[256] = {0};
-      X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn, sizeof cn);
-      call.cn = cn;
-      X509_free(peer);
-    }
+    call.cn = testing::MtlsTestListener::PeerCommonName(ssl);
     std::string data;
     std::size_t body_at = std::string::npos;
     std::size_t length = 0;
@@ -167,14 +103,10 @@ class BrokerListener {
     cv_.notify_all();
   }
 
-  SSL_CTX* ctx_ = nullptr;
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<BrokerCall> calls_;
+  testing::MtlsTestListener listener_;  // last: its thread stops before the state above goes
 };
 
 bool Has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

@@ -30,6 +30,7 @@
 #include "common/mask_stream.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/test_support.h"
+#include "tests/integration/agent/mtls_test_listener.h"
 #include "tests/testing/tls_test_certs.h"
 
 // Xlib last: its macros (None, Bool, Status) clash with GoogleTest.
@@ -49,56 +50,14 @@ constexpr std::chrono::seconds kStepTimeout{10};
 
 int IgnoreXError(Display*, XErrorEvent*) { return 0; }
 
-X509* PemCert(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  return cert;
-}
-
-EVP_PKEY* PemKey(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  return key;
-}
-
 // The gateway's side of the mask stream: accepts one agent at a time, requires a client
 // certificate from the test CA, and keeps every decoded message.
 class FeedListener {
  public:
-  explicit FeedListener(const testing::TestPki& pki) {
-    ctx_ = SSL_CTX_new(TLS_server_method());
-    SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
-    X509* cert = PemCert(pki.server.certificate_pem);
-    EVP_PKEY* key = PemKey(pki.server.private_key_pem);
-    SSL_CTX_use_certificate(ctx_, cert);
-    SSL_CTX_use_PrivateKey(ctx_, key);
-    X509_free(cert);
-    EVP_PKEY_free(key);
-    X509* ca = PemCert(pki.ca.certificate_pem);
-    X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx_), ca);
-    X509_free(ca);
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    listen(fd_, 4);
-    socklen_t len = sizeof addr;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~FeedListener() {
-    stop_ = true;
-    thread_.join();
-    close(fd_);
-    SSL_CTX_free(ctx_);
-  }
+  explicit FeedListener(const testing::TestPki& pki)
+      : listener_(pki, std::chrono::milliseconds(100), [this](SSL* ssl) { ReadLines(ssl); }) {}
 
-  std::uint16_t port() const { return port_; }
+  std::uint16_t port() const { return listener_.port(); }
 
   // Waits (bounded) for a message received after `after` messages that satisfies `pred`.
   std::optional<MaskMessage> WaitFor(const std::function<bool(const MaskMessage&)>& pred,
@@ -134,35 +93,15 @@ class FeedListener {
   }
 
  private:
-  void Serve() {
-    // Bounded by the test: stop_ is set in the destructor; every wait is 100 ms.
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
-      const int client = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (client < 0) continue;
-      timeval tv{0, 100'000};
-      setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      SSL* ssl = SSL_new(ctx_);
-      SSL_set_fd(ssl, client);
-      if (SSL_accept(ssl) == 1) ReadLines(ssl);
-      SSL_free(ssl);
-      close(client);
-    }
-  }
-
   void ReadLines(SSL* ssl) {
-    X509* peer = SSL_get1_peer_certificate(ssl);
-    if (peer != nullptr) {
-      char cn[256] = {0};
-      X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn, sizeof cn);
+    {
+      const std::string cn = testing::MtlsTestListener::PeerCommonName(ssl);
       std::lock_guard lock(mu_);
       peer_cn_ = cn;
-      X509_free(peer);
     }
     std::string buffer;
     std::uint64_t last_seq = 0;
-    while (!stop_) {
+    while (!listener_.stopping()) {
       char chunk[4096];
       std::size_t n = 0;
       if (SSL_read_ex(ssl, chunk, sizeof chunk, &n) != 1) {
@@ -188,16 +127,12 @@ class FeedListener {
     }
   }
 
-  SSL_CTX* ctx_ = nullptr;
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<MaskMessage> messages_;
   std::vector<std::string> errors_;
   std::string peer_cn_;
+  testing::MtlsTestListener listener_;  // last: its thread stops before the state above goes
 };
 
 class AgentX11Test : public ::testing::Test {
