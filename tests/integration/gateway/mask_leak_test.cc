@@ -174,11 +174,16 @@ class MaskLeakTest : public GatewayTest {
     view->PumpUntil([](const DesktopView&) { return false; }, 300ms);
     control.Focus();
     view->PumpUntil([](const DesktopView&) { return false; }, 500ms);
-    view->Key(kPlainKey, true);
-    view->Key(kPlainKey, false);
-    // A key is recorded in clear only once the agent has reported after it (with focus
-    // still plain): let a heartbeat pass before freezing the agent.
-    view->PumpUntil([](const DesktopView&) { return false; }, 600ms);
+    // A key is recorded in clear only if the agent reports (focus still plain) within
+    // 500 ms after it; a starved agent (sanitizers, a loaded machine) means redaction,
+    // which is right but would fail the control: press three times, 400 ms apart, and
+    // let a second pass before freezing the agent.
+    for (int press = 0; press < 3; ++press) {
+      view->Key(kPlainKey, true);
+      view->Key(kPlainKey, false);
+      view->PumpUntil([](const DesktopView&) { return false; }, 400ms);
+    }
+    view->PumpUntil([](const DesktopView&) { return false; }, 1s);
 
     // The agent freezes for two seconds while the window keeps moving, then resumes.
     agent->Signal(SIGSTOP);
@@ -205,7 +210,7 @@ class MaskLeakTest : public GatewayTest {
     EXPECT_GT(found.full_mask_frames, 0u);
     for (std::uint16_t code : kSecretKeys) EXPECT_EQ(found.keys_in_clear.count(code), 0u) << "scancode " << code;
     EXPECT_GE(found.redacted_keys, 2 * std::size(kSecretKeys));
-    EXPECT_EQ(found.keys_in_clear.count(kPlainKey), 1u);
+    EXPECT_EQ(found.keys_in_clear.count(kPlainKey), 1u) << "no plain key in clear (" << found.redacted_keys << " redacted)";
   }
 };
 
