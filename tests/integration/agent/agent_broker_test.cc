@@ -28,6 +28,7 @@
 
 #include "tests/testing/child_process.h"
 #include "tests/testing/test_support.h"
+#include "tests/testing/test_xvfb.h"
 #include "tests/integration/agent/mtls_test_listener.h"
 #include "tests/testing/tls_test_certs.h"
 
@@ -137,25 +138,9 @@ class AgentBrokerTest : public ::testing::Test {
   }
 
   void StartXvfb() {
-    for (int attempt = 0; attempt < 20 && display_name_.empty(); ++attempt) {
-      const int number = 200 + static_cast<int>((getpid() + 3 + attempt * 7) % 700);
-      const std::string lock = "/tmp/.X" + std::to_string(number) + "-lock";
-      if (std::filesystem::exists("/tmp/.X11-unix/X" + std::to_string(number)) || std::filesystem::exists(lock)) {
-        continue;
-      }
-      xvfb_ = std::make_unique<ChildProcess>(
-          "/usr/bin/Xvfb",
-          std::vector<std::string>{":" + std::to_string(number), "-screen", "0", "1024x768x24", "-nolisten", "tcp"},
-          dir_.path());
-      for (int i = 0; i < 100 && !std::filesystem::exists("/tmp/.X11-unix/X" + std::to_string(number)); ++i) {
-        std::this_thread::sleep_for(milliseconds(50));
-      }
-      if (std::filesystem::exists("/tmp/.X11-unix/X" + std::to_string(number))) {
-        display_name_ = ":" + std::to_string(number);
-      } else {
-        xvfb_.reset();
-      }
-    }
+    testing::TestXvfb started = testing::StartTestXvfb(dir_.path());
+    xvfb_ = std::move(started.process);
+    display_name_ = started.display;
   }
 
   void StartAgent() {

@@ -30,6 +30,7 @@
 #include "common/mask_stream.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/test_support.h"
+#include "tests/testing/test_xvfb.h"
 #include "tests/integration/agent/mtls_test_listener.h"
 #include "tests/testing/tls_test_certs.h"
 
@@ -164,24 +165,10 @@ class AgentX11Test : public ::testing::Test {
   }
 
   void StartXvfb() {
-    // A display number unlikely to be taken by parallel tests; its socket must be free.
-    for (int attempt = 0; attempt < 20 && display_ == nullptr; ++attempt) {
-      const int number = 200 + static_cast<int>((getpid() + attempt * 7) % 700);
-      if (std::filesystem::exists("/tmp/.X11-unix/X" + std::to_string(number)) ||
-          std::filesystem::exists("/tmp/.X" + std::to_string(number) + "-lock")) {
-        continue;
-      }
-      display_name_ = ":" + std::to_string(number);
-      xvfb_ = std::make_unique<ChildProcess>(
-          "/usr/bin/Xvfb",
-          std::vector<std::string>{display_name_, "-screen", "0", "1024x768x24", "-nolisten", "tcp"},
-          dir_.path());
-      for (int i = 0; i < 100 && display_ == nullptr; ++i) {
-        std::this_thread::sleep_for(milliseconds(50));
-        display_ = XOpenDisplay(display_name_.c_str());
-      }
-      if (display_ == nullptr) xvfb_.reset();
-    }
+    testing::TestXvfb started = testing::StartTestXvfb(dir_.path());
+    xvfb_ = std::move(started.process);
+    display_name_ = started.display;
+    if (xvfb_) display_ = XOpenDisplay(display_name_.c_str());
   }
 
   void StartAgent() {
