@@ -3,10 +3,22 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <thread>
 #include <vector>
 
 namespace safedesk::testing {
+namespace {
+
+// The pid an X server wrote into its lock file (-1 if none).
+pid_t LockOwner(int number) {
+  std::ifstream lock("/tmp/.X" + std::to_string(number) + "-lock");
+  long pid = -1;
+  lock >> pid;
+  return lock ? static_cast<pid_t>(pid) : -1;
+}
+
+}  // namespace
 
 TestXvfb StartTestXvfb(const std::filesystem::path& dir, const std::string& screen) {
   TestXvfb xvfb;
@@ -19,10 +31,13 @@ TestXvfb StartTestXvfb(const std::filesystem::path& dir, const std::string& scre
     auto process = std::make_unique<ChildProcess>(
         "/usr/bin/Xvfb", std::vector<std::string>{":" + std::to_string(number), "-screen", "0", screen, "-nolisten", "tcp"},
         dir);
-    for (int i = 0; i < 100 && !std::filesystem::exists(socket); ++i) {
+    // Ours only when the lock names our child: another test may have taken the same
+    // number a moment earlier, and then the socket is its server's.
+    auto ours = [&] { return std::filesystem::exists(socket) && LockOwner(number) == process->pid(); };
+    for (int i = 0; i < 100 && !ours(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    if (std::filesystem::exists(socket)) {
+    if (ours()) {
       xvfb.process = std::move(process);
       xvfb.display = ":" + std::to_string(number);
     }

@@ -15,7 +15,6 @@
 
 #include "tests/integration/gateway/gateway_fixture.h"
 #include "tests/integration/gateway/x_pattern.h"
-#include "tests/testing/test_xvfb.h"
 
 namespace safedesk::testing {
 namespace {
@@ -125,9 +124,21 @@ TEST_F(GatewayRelayTest, DesktopsRdpServerNeverSeesAClipboardOrDriveChannelEvenW
 // drive) connecting to the same kind of server shows up with cliprdr and rdpdr.
 TEST(RdpServerChannelLog, NamesTheChannelsAnOrdinaryClientAsksFor) {
   TempDir dir;
-  const TestXvfb server_x = StartTestXvfb(dir.path(), "640x480x24");
-  const TestXvfb client_x = StartTestXvfb(dir.path(), "640x480x24");
-  ASSERT_TRUE(server_x.process && client_x.process) << "Xvfb did not start";
+  auto free_display = [](int from) {
+    int n = from;
+    while (std::filesystem::exists("/tmp/.X11-unix/X" + std::to_string(n)) ||
+           std::filesystem::exists("/tmp/.X" + std::to_string(n) + "-lock")) ++n;
+    return n;
+  };
+  const int server_display = free_display(170 + static_cast<int>(::getpid() % 40));
+  ChildProcess server_x("/usr/bin/Xvfb", {":" + std::to_string(server_display), "-screen", "0", "640x480x24", "-nolisten", "tcp"}, dir.path());
+  const int client_display = free_display(server_display + 1);
+  ChildProcess client_x("/usr/bin/Xvfb", {":" + std::to_string(client_display), "-screen", "0", "640x480x24", "-nolisten", "tcp"}, dir.path());
+  for (int i = 0; i < 200 && !(std::filesystem::exists("/tmp/.X11-unix/X" + std::to_string(server_display)) &&
+                                 std::filesystem::exists("/tmp/.X11-unix/X" + std::to_string(client_display)));
+       ++i) {
+    std::this_thread::sleep_for(25ms);
+  }
   ChildProcess hash("/usr/bin/winpr-hash", {"-u", "spy", "-p", "spy-password", "-f", "sam"}, dir.path());
   ASSERT_EQ(hash.Wait(), 0);
   dir.Write("sam", hash.Stdout(), 0600);
@@ -135,7 +146,7 @@ TEST(RdpServerChannelLog, NamesTheChannelsAnOrdinaryClientAsksFor) {
   ChildProcess server("/usr/bin/stdbuf",
                       {"-oL", "/usr/bin/freerdp-shadow-cli", "/bind-address:127.0.0.1", "/port:" + std::to_string(port), "/sec:nla", "/sam-file:" + (dir.path() / "sam").string()},
                       dir.path(),
-                      {"DISPLAY=" + server_x.display, "XDG_CONFIG_HOME=" + dir.path().string(), "WLOG_LEVEL=INFO"});
+                      {"DISPLAY=:" + std::to_string(server_display), "XDG_CONFIG_HOME=" + dir.path().string(), "WLOG_LEVEL=INFO"});
   bool listening = false;
   for (int i = 0; i < 200 && !listening; ++i) {
     boost::asio::io_context io;
@@ -149,7 +160,7 @@ TEST(RdpServerChannelLog, NamesTheChannelsAnOrdinaryClientAsksFor) {
   ChildProcess client("/usr/bin/xfreerdp",
                       {"/v:127.0.0.1:" + std::to_string(port), "/u:spy", "/p:spy-password", "/sec:nla", "/cert:ignore",
                        "+clipboard", "/drive:shared," + dir.path().string(), "/log-level:ERROR"},
-                      dir.path(), {"DISPLAY=" + client_x.display});
+                      dir.path(), {"DISPLAY=:" + std::to_string(client_display)});
   std::vector<std::string> seen;
   const auto deadline = std::chrono::steady_clock::now() + 15s;
   while (std::chrono::steady_clock::now() < deadline &&
