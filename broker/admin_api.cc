@@ -31,12 +31,6 @@ Response ListPending(BrokerContext& ctx, const Request& request, const RequestCo
   return Ok(request, json::object{{"requests", std::move(out)}});
 }
 
-bool FreshStepUp(const BrokerContext& ctx, const Caller& caller) {
-  const auto window = std::chrono::duration_cast<std::chrono::seconds>(ctx.config.broker.step_up_window).count();
-  const std::int64_t at = caller.session.step_up_at;
-  return at > 0 && NowSeconds(ctx) - at <= window;
-}
-
 struct DecisionFields {
   std::string id;
   bool approve = false;
@@ -79,7 +73,7 @@ Response Decide(BrokerContext& ctx, const Request& request, const RequestContext
   if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
   auto fields = ReadDecision(std::get<json::object>(body));
   if (!fields) return Refuse(http::status::bad_request, "bad_request", request, "bad decision fields");
-  if (!FreshStepUp(ctx, who)) return Refuse(http::status::forbidden, "forbidden", request, "no fresh step-up");
+  if (auto refused = RequireStepUp(ctx, who.session, request, "deciding a request")) return std::move(*refused);
   auto record = ctx.store.GetRequest(fields->id);
   if (!record) return Unavailable(request, record.error());
   if (!record->has_value()) return Refuse(http::status::not_found, "not_found", request, "no request " + fields->id);
@@ -152,6 +146,7 @@ void AddAdminRoutes(Router& router, BrokerContext& ctx, DesktopProvider& provide
                co_return Terminate(ctx, provider, request, peer);
              });
   AddAdminUserRoutes(router, ctx);
+  AddAdminProjectRoutes(router, ctx);
 }
 
 }  // namespace safedesk::broker

@@ -1,8 +1,9 @@
 #pragma once
 // The administrator's API (API.md, "Administrator"): pending requests and decisions on
-// them (admin_api.cc), live sessions and their termination (admin_api.cc), users
-// (admin_users.cc). Deciding needs a fresh second factor and never touches one's own
-// request; the store refuses a second decision by the same approver atomically.
+// them, live sessions and their termination (admin_api.cc), users (admin_users.cc),
+// projects (admin_projects.cc). Every change but a termination needs a fresh second
+// factor; deciding never touches one's own request, and the store refuses a second
+// decision by the same approver atomically.
 
 #include "broker/broker_context.h"
 #include "broker/http/router.h"
@@ -14,5 +15,7 @@ void AddAdminRoutes(Router& router, BrokerContext& ctx, DesktopProvider& provide
 
 // Registers the /api/admin/users* routes; AddAdminRoutes calls it.
 void AddAdminUserRoutes(Router& router, BrokerContext& ctx);
+// Registers the /api/admin/projects routes (admin_projects.cc); AddAdminRoutes calls it.
+void AddAdminProjectRoutes(Router& router, BrokerContext& ctx);
 
 }  // namespace safedesk::broker

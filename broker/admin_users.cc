@@ -14,15 +14,6 @@ namespace json = boost::json;
 // A user holds a few roles; a long list is a mistake or an attack on the audit line.
 constexpr std::size_t kMaxRolesPerUser = 16;
 
-// User names go to PAM and into log lines: letters, digits and ._- only.
-bool ValidUserName(std::string_view name) {
-  if (name.empty() || name.size() > kMaxNameBytes || name.front() == '-' || name.front() == '.') return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == '-';
-  });
-}
-
 // The "roles" array, each naming a role of the configuration; nullopt if anything is off.
 std::optional<std::vector<std::string>> RolesField(const config::Config& config, const json::object& body) {
   const auto* value = body.if_contains("roles");
@@ -63,13 +54,16 @@ Response ListUsers(BrokerContext& ctx, const Request& request, const RequestCont
 Response CreateUser(BrokerContext& ctx, const Request& request, const RequestContext& peer) {
   auto caller = AuthorizeCaller(ctx, request, peer, Capability::kAdmin);
   if (auto* refused = std::get_if<Response>(&caller)) return std::move(*refused);
+  if (auto refused = RequireStepUp(ctx, std::get<Caller>(caller).session, request, "creating a user")) {
+    return std::move(*refused);
+  }
   auto body = ParseJsonBody(request);
   if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
   const auto& fields = std::get<json::object>(body);
   auto name = StringField(fields, "name", kMaxNameBytes);
   auto display = StringField(fields, "displayName", kMaxNameBytes, /*allow_empty=*/true);
   auto roles = RolesField(ctx.config, fields);
-  if (!name || !ValidUserName(*name) || !display || !roles) {
+  if (!name || !ValidName(*name) || !display || !roles) {
     return Refuse(http::status::bad_request, "bad_request", request, "bad user fields");
   }
   UserRecord user{*name, *display, *roles, false, NowSeconds(ctx)};
@@ -99,6 +93,9 @@ OrResponse<UserRecord> NamedUser(BrokerContext& ctx, const json::object& body, c
 Response UpdateUser(BrokerContext& ctx, const Request& request, const RequestContext& peer) {
   auto caller = AuthorizeCaller(ctx, request, peer, Capability::kAdmin);
   if (auto* refused = std::get_if<Response>(&caller)) return std::move(*refused);
+  if (auto refused = RequireStepUp(ctx, std::get<Caller>(caller).session, request, "changing a user")) {
+    return std::move(*refused);
+  }
   auto body = ParseJsonBody(request);
   if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
   const auto& fields = std::get<json::object>(body);
@@ -125,6 +122,9 @@ Response UpdateUser(BrokerContext& ctx, const Request& request, const RequestCon
 Response ResetFactors(BrokerContext& ctx, const Request& request, const RequestContext& peer) {
   auto caller = AuthorizeCaller(ctx, request, peer, Capability::kAdmin);
   if (auto* refused = std::get_if<Response>(&caller)) return std::move(*refused);
+  if (auto refused = RequireStepUp(ctx, std::get<Caller>(caller).session, request, "resetting a user's factors")) {
+    return std::move(*refused);
+  }
   auto body = ParseJsonBody(request);
   if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
   auto user = NamedUser(ctx, std::get<json::object>(body), request);

@@ -92,6 +92,38 @@ Response Refuse(http::status status, std::string_view code, const Request& reque
   return ErrorResponse(status, code, request);
 }
 
+bool ValidName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameBytes || name.front() == '-' || name.front() == '.') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-';
+  });
+}
+
+Response RefuseField(std::string_view field, const Request& request, std::string_view detail) {
+  log::Main()->info("api: {} {} -> 400 bad_request ({}): {}", std::string(request.method_string()),
+                    std::string(request.target()), field, detail);
+  json::object body{{"error", "bad_request"}, {"field", field}};
+  return JsonResponse(http::status::bad_request, json::serialize(body), request.version(), request.keep_alive());
+}
+
+std::int64_t StepUpUntil(const BrokerContext& ctx, const WebSessionRecord& session) {
+  if (session.step_up_at <= 0) return 0;
+  return session.step_up_at +
+         std::chrono::duration_cast<std::chrono::seconds>(ctx.config.broker.step_up_window).count();
+}
+
+bool StepUpFresh(const BrokerContext& ctx, const WebSessionRecord& session) {
+  return UnixSeconds(ctx.clock.Now()) < StepUpUntil(ctx, session);
+}
+
+std::optional<Response> RequireStepUp(const BrokerContext& ctx, const WebSessionRecord& session,
+                                      const Request& request, std::string_view action) {
+  if (StepUpFresh(ctx, session)) return std::nullopt;
+  return Refuse(http::status::forbidden, "step_up_required", request,
+                std::string(action) + " needs a step-up within broker.step_up_window");
+}
+
 Response Ok(const Request& request, const json::value& body) {
   return JsonResponse(http::status::ok, json::serialize(body), request.version(), request.keep_alive());
 }

@@ -35,6 +35,10 @@ std::optional<std::string> StringField(const boost::json::object& body, std::str
 std::optional<std::int64_t> IntField(const boost::json::object& body, std::string_view key);
 std::optional<bool> BoolField(const boost::json::object& body, std::string_view key);
 
+// User and project names go to PAM, paths and log lines: 1..kMaxNameBytes of letters,
+// digits and ._-, not starting with . or -.
+bool ValidName(std::string_view name);
+
 enum class Capability { kRequest, kApprove, kAudit, kAdmin };
 
 struct Caller {
@@ -51,8 +55,19 @@ OrResponse<Caller> Authenticate(BrokerContext& ctx, const Request& request, cons
 std::optional<Response> RequireCapability(BrokerContext& ctx, const Caller& caller, Capability capability,
                                           const Request& request);
 
+// Unix seconds until which the session's last step-up counts (0 if never).
+std::int64_t StepUpUntil(const BrokerContext& ctx, const WebSessionRecord& session);
+bool StepUpFresh(const BrokerContext& ctx, const WebSessionRecord& session);
+// 403 {"error":"step_up_required"} unless the session made a step-up within
+// broker.step_up_window: the page then asks for one and retries; `action` goes to the log.
+std::optional<Response> RequireStepUp(const BrokerContext& ctx, const WebSessionRecord& session,
+                                      const Request& request, std::string_view action);
+
 // A generic error to the client, the detail to the log.
 Response Refuse(http::status status, std::string_view code, const Request& request, std::string_view detail);
+// 400 {"error":"bad_request","field":<field>}: which field of an administrator's form
+// is wrong (field names are the API's, never user data); the detail goes to the log.
+Response RefuseField(std::string_view field, const Request& request, std::string_view detail);
 // 200 with a JSON value.
 Response Ok(const Request& request, const boost::json::value& body);
 

@@ -31,9 +31,7 @@ OrResponse<Enroller> EnrollerFor(BrokerContext& ctx, LoginState& state, const Re
     auto caller = Authenticate(ctx, request, peer);
     if (auto* refusal = std::get_if<Response>(&caller)) return std::move(*refusal);
     const Caller& c = std::get<Caller>(caller);
-    if (!StepUpFresh(ctx, c.session)) {
-      return Refuse(http::status::forbidden, "forbidden", request, "adding a factor needs a fresh step-up");
-    }
+    if (auto refused = RequireStepUp(ctx, c.session, request, "adding a factor")) return std::move(*refused);
     return Enroller{c.user.name, false};
   }
   auto pending = PendingFor(ctx, state, request, peer, false);

@@ -49,27 +49,30 @@ Response Logout(BrokerContext& ctx, LoginState&, const Request& request, const R
   return response;
 }
 
-// Removes `id` unless it is the user's last confirmed factor; the mutex makes "count,
-// then remove" one step against a concurrent removal in this process.
-Response RemoveChecked(BrokerContext& ctx, LoginState& state, const Request& request, const std::string& user,
-                       std::int64_t id) {
-  std::lock_guard lock(state.factor_removal_mu);
-  auto factors = ConfirmedFactors(ctx.store, user);
+// Removes `id` unless it is the user's last confirmed factor: one atomic step in the
+// store, so two brokers (or two tabs) cannot each remove one of the last two.
+Response RemoveChecked(BrokerContext& ctx, const Request& request, const std::string& user, std::int64_t id) {
+  auto factors = ctx.store.ListFactors(user);
   if (!factors) return Unavailable(request, factors.error().message);
   const auto factor = std::find_if(factors->begin(), factors->end(), [id](const FactorRecord& f) { return f.id == id; });
-  if (factor == factors->end()) {
-    return Refuse(http::status::not_found, "not_found", request, "factor " + std::to_string(id) + " not " + user + "'s");
-  }
-  if (factors->size() < 2) return Refuse(http::status::conflict, "conflict", request, "the last factor stays");
-  auto removed = ctx.store.RemoveFactor(user, id);
+  auto removed = ctx.store.RemoveFactorUnlessLast(user, id);
   if (!removed) return Unavailable(request, removed.error().message);
-  if (!Audit(ctx, audit::FactorRemoved(user, FactorKindName(factor->kind), std::to_string(id)))) {
+  switch (*removed) {
+    case FactorRemoval::kNotFound:
+      return Refuse(http::status::not_found, "not_found", request, "factor " + std::to_string(id) + " not " + user + "'s");
+    case FactorRemoval::kLastFactor:
+      return Refuse(http::status::conflict, "conflict", request, "the last factor stays");
+    case FactorRemoval::kRemoved:
+      break;
+  }
+  const std::string_view kind = factor != factors->end() ? FactorKindName(factor->kind) : "unknown";
+  if (!Audit(ctx, audit::FactorRemoved(user, kind, std::to_string(id)))) {
     return Unavailable(request, "audit log unavailable");
   }
   return Ok(request, json::object{});
 }
 
-Response RemoveFactor(BrokerContext& ctx, LoginState& state, const Request& request, const RequestContext& peer) {
+Response RemoveFactor(BrokerContext& ctx, LoginState&, const Request& request, const RequestContext& peer) {
   auto parsed = ParseJsonBody(request);
   if (auto* refusal = std::get_if<Response>(&parsed)) return std::move(*refusal);
   auto id = IntField(std::get<json::object>(parsed), "factorId");
@@ -77,10 +80,8 @@ Response RemoveFactor(BrokerContext& ctx, LoginState& state, const Request& requ
   auto caller = Authenticate(ctx, request, peer);
   if (auto* refusal = std::get_if<Response>(&caller)) return std::move(*refusal);
   const Caller& c = std::get<Caller>(caller);
-  if (!StepUpFresh(ctx, c.session)) {
-    return Refuse(http::status::forbidden, "forbidden", request, "removing a factor needs a fresh step-up");
-  }
-  return RemoveChecked(ctx, state, request, c.user.name, *id);
+  if (auto refused = RequireStepUp(ctx, c.session, request, "removing a factor")) return std::move(*refused);
+  return RemoveChecked(ctx, request, c.user.name, *id);
 }
 
 }  // namespace

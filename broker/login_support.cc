@@ -203,16 +203,6 @@ Response CompleteLogin(BrokerContext& ctx, LoginState& state, const Request& req
   return response;
 }
 
-std::int64_t StepUpUntil(const BrokerContext& ctx, const WebSessionRecord& session) {
-  if (session.step_up_at <= 0) return 0;
-  return session.step_up_at +
-         std::chrono::duration_cast<std::chrono::seconds>(ctx.config.broker.step_up_window).count();
-}
-
-bool StepUpFresh(const BrokerContext& ctx, const WebSessionRecord& session) {
-  return UnixSeconds(ctx.clock.Now()) < StepUpUntil(ctx, session);
-}
-
 json::value ParseTrustedJson(std::string_view text) {
   boost::system::error_code ec;
   json::value value = json::parse(text, ec);

@@ -12,7 +12,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,9 +38,6 @@ struct LoginState {
   explicit LoginState(BrokerContext& ctx) : pending(ctx.clock, ctx.random), throttle(ctx.clock) {}
   PendingLogins pending;
   LoginThrottle throttle;
-  // Serialises "count the factors, then remove one" in this process, so two removals at
-  // once cannot leave a user with none.
-  std::mutex factor_removal_mu;
 };
 
 // 401 {"error":"unauthenticated"}; the detail is logged.
@@ -88,10 +84,6 @@ OrResponse<PendingLogin> PendingFor(BrokerContext& ctx, LoginState& state, const
 // 200 {"user","roles","csrf"} with the session cookie set and the pending one cleared.
 Response CompleteLogin(BrokerContext& ctx, LoginState& state, const Request& request, const RequestContext& peer,
                        const std::string& user, std::string_view second_factor);
-
-// Unix seconds until which the session's last step-up counts (0 if never).
-std::int64_t StepUpUntil(const BrokerContext& ctx, const WebSessionRecord& session);
-bool StepUpFresh(const BrokerContext& ctx, const WebSessionRecord& session);
 
 // Parses a JSON text produced by auth/ (WebAuthn options) into a value.
 boost::json::value ParseTrustedJson(std::string_view text);

@@ -18,12 +18,13 @@ namespace json = boost::json;
 Response ListProjects(BrokerContext& ctx, const Request& request, const RequestContext& peer) {
   auto caller = AuthorizeCaller(ctx, request, peer, Capability::kRequest);
   if (auto* refused = std::get_if<Response>(&caller)) return std::move(*refused);
+  auto member_of = MemberProjects(ctx.store, std::get<Caller>(caller).user.name);
+  if (!member_of) return Unavailable(request, member_of.error());
   json::array projects;
-  for (const config::ProjectConfig* project : MemberProjects(ctx.config, std::get<Caller>(caller).user.name)) {
-    projects.push_back(json::object{
-        {"name", project->name},
-        {"maxDurationSeconds", std::chrono::duration_cast<std::chrono::seconds>(project->max_duration).count()},
-        {"requireTwoApprovers", project->require_two_approvers}});
+  for (const ProjectRecord& project : *member_of) {
+    projects.push_back(json::object{{"name", project.name},
+                                    {"maxDurationSeconds", project.max_duration_seconds},
+                                    {"requireTwoApprovers", project.require_two_approvers}});
   }
   return Ok(request, json::object{{"projects", std::move(projects)}});
 }
@@ -49,8 +50,10 @@ std::optional<Response> CheckPolicy(BrokerContext& ctx, const Caller& caller, co
   if (fields.duration_seconds <= 0 || fields.duration_seconds > kMaxGrantDuration.count()) {
     return Refuse(http::status::bad_request, "bad_request", request, "duration out of range");
   }
-  auto decision = DecideSessionGrant(ctx.config, caller.user.name, caller.user.roles, fields.project,
-                                     std::chrono::seconds(fields.duration_seconds));
+  auto decided = DecideSessionGrant(ctx.config, ctx.store, caller.user.name, caller.user.roles, fields.project,
+                                    std::chrono::seconds(fields.duration_seconds));
+  if (!decided) return Unavailable(request, decided.error());
+  const auth::GrantDecision& decision = *decided;
   if (decision.ok()) return std::nullopt;
   const std::string detail =
       "policy refused: " + std::string(auth::PolicyDenialName(decision.denial())) + ": " + decision.detail();
@@ -71,9 +74,12 @@ Response CreateRequest(BrokerContext& ctx, const Request& request, const Request
   if (auto refused = CheckPolicy(ctx, who, *fields, request)) return std::move(*refused);
   auto id = NewId(ctx.random);
   if (!id) return Unavailable(request, id.error());
-  const config::ProjectConfig* project = ctx.config.FindProject(fields->project);
+  // The policy found the project a moment ago; gone now means an administrator raced us.
+  auto project = ctx.store.FindProject(fields->project);
+  if (!project) return Unavailable(request, project.error());
+  if (!project->has_value()) return Refuse(http::status::forbidden, "forbidden", request, "project vanished");
   RequestRecord record{*id, who.user.name, fields->project, fields->purpose, fields->duration_seconds,
-                       RequestState::kPending, NowSeconds(ctx), 0, project->require_two_approvers ? 2 : 1};
+                       RequestState::kPending, NowSeconds(ctx), 0, (*project)->require_two_approvers ? 2 : 1};
   if (auto created = ctx.store.CreateRequest(record); !created) return Unavailable(request, created.error());
   auto audited = ctx.audit.Append(audit::RequestCreated(record.id, record.user, record.project, record.duration_seconds));
   if (!audited) return Unavailable(request, audited.error());

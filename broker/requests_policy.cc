@@ -20,24 +20,24 @@ std::vector<auth::RolePolicy> RolePoliciesFrom(const config::Config& config) {
   return out;
 }
 
-std::vector<auth::ProjectPolicy> ProjectPoliciesFrom(const config::Config& config) {
+std::vector<auth::ProjectPolicy> ProjectPoliciesFrom(const std::vector<ProjectRecord>& projects) {
   std::vector<auth::ProjectPolicy> out;
-  for (const config::ProjectConfig& project : config.projects) {
-    std::vector<MaskRule> rules;
-    for (const config::MaskRule& rule : project.mask_rules) rules.push_back({rule.wm_class, rule.title});
+  for (const ProjectRecord& project : projects) {
     // Projects carry no user-verification key; requiring it is the safe reading.
-    out.push_back({project.name, project.members, duration_cast<seconds>(project.max_duration),
-                   duration_cast<seconds>(project.idle_timeout), project.allow_paste_in, project.watermark, true,
-                   std::move(rules)});
+    out.push_back({project.name, project.members, seconds(project.max_duration_seconds),
+                   seconds(project.idle_timeout_seconds), project.allow_paste_in, project.watermark, true,
+                   project.mask_rules});
   }
   return out;
 }
 
-auth::GrantDecision DecideSessionGrant(const config::Config& config, const std::string& user,
-                                       const std::vector<std::string>& roles, const std::string& project,
-                                       seconds duration) {
+Result<auth::GrantDecision> DecideSessionGrant(const config::Config& config, Store& store, const std::string& user,
+                                               const std::vector<std::string>& roles, const std::string& project,
+                                               seconds duration) {
+  auto projects = store.ListProjects();
+  if (!projects) return projects.error();
   const auto role_policies = RolePoliciesFrom(config);
-  const auto project_policies = ProjectPoliciesFrom(config);
+  const auto project_policies = ProjectPoliciesFrom(*projects);
   auth::GrantDecision decision =
       auth::DecideGrant({user, roles, project, duration}, role_policies, project_policies);
   if (decision.ok() && decision.grant().max_duration < duration) {
@@ -47,11 +47,13 @@ auth::GrantDecision DecideSessionGrant(const config::Config& config, const std::
   return decision;
 }
 
-std::vector<const config::ProjectConfig*> MemberProjects(const config::Config& config, const std::string& user) {
-  std::vector<const config::ProjectConfig*> out;
-  for (const config::ProjectConfig& project : config.projects) {
+Result<std::vector<ProjectRecord>> MemberProjects(Store& store, const std::string& user) {
+  auto projects = store.ListProjects();
+  if (!projects) return projects.error();
+  std::vector<ProjectRecord> out;
+  for (ProjectRecord& project : *projects) {
     if (std::find(project.members.begin(), project.members.end(), user) != project.members.end()) {
-      out.push_back(&project);
+      out.push_back(std::move(project));
     }
   }
   return out;

@@ -101,6 +101,25 @@ AuditEvent SessionTerminated(std::string_view session_id, std::string_view by, s
   return {"session.terminated", std::string(session_id), {Str("by", by), Str("reason", reason)}};
 }
 
+AuditEvent SessionStartRefused(std::string_view request_id, std::string_view user, std::string_view project,
+                               std::string_view pool, std::string_view reason) {
+  return {"session.start_refused",
+          "",
+          {Str("request", request_id), Str("user", user), Str("project", project), Str("pool", pool),
+           Str("reason", reason)}};
+}
+
+AuditEvent SessionDesktopLost(std::string_view session_id, std::string_view desktop, std::string_view reason) {
+  return {"session.desktop_lost", std::string(session_id), {Str("desktop", desktop), Str("reason", reason)}};
+}
+
+AuditEvent DesktopSpareDiscarded(std::string_view desktop, std::string_view pool, std::string_view project,
+                                 std::string_view reason) {
+  return {"desktop.spare_discarded",
+          "",
+          {Str("desktop", desktop), Str("pool", pool), Str("project", project), Str("reason", reason)}};
+}
+
 AuditEvent ChannelBlocked(std::string_view session_id, std::string_view channel, std::int64_t bytes) {
   return {"channel.blocked", std::string(session_id), {Str("channel", channel), Int("bytes", bytes)}};
 }
@@ -119,6 +138,18 @@ AuditEvent UserUpdated(std::string_view user, std::string_view by, std::string_v
 
 AuditEvent UserFactorsReset(std::string_view user, std::string_view by, std::int64_t removed) {
   return {"user.factors_reset", "", {Str("user", user), Str("by", by), Int("removed", removed)}};
+}
+
+AuditEvent ProjectUpdated(std::string_view project, std::string_view by, std::int64_t version,
+                          std::string_view members, std::string_view dataset, std::string_view pool,
+                          std::int64_t max_duration_s, std::int64_t idle_timeout_s, bool two_approvers,
+                          bool watermark, bool paste_in, std::int64_t mask_rules) {
+  return {"project.updated",
+          "",
+          {Str("project", project), Str("by", by), Int("version", version), Str("members", members),
+           Str("dataset", dataset), Str("pool", pool), Int("max_duration_s", max_duration_s),
+           Int("idle_timeout_s", idle_timeout_s), Bool("two_approvers", two_approvers), Bool("watermark", watermark),
+           Bool("paste_in", paste_in), Int("mask_rules", mask_rules)}};
 }
 
 AuditEvent ServiceStarted(std::string_view program, std::string_view version) {

@@ -40,6 +40,15 @@ AuditEvent SessionStart(std::string_view session_id, std::string_view user, std:
 AuditEvent SessionStartFailed(std::string_view session_id, std::string_view request_id, std::string_view reason);
 AuditEvent SessionEnd(std::string_view session_id, std::string_view reason);
 AuditEvent SessionTerminated(std::string_view session_id, std::string_view by, std::string_view reason);
+// A start refused before its approval was spent (no session exists yet): e.g. "pool_full".
+AuditEvent SessionStartRefused(std::string_view request_id, std::string_view user, std::string_view project,
+                               std::string_view pool, std::string_view reason);
+// A live session's desktop died (process exit, failed probe, silent agent): the broker
+// ended the session.
+AuditEvent SessionDesktopLost(std::string_view session_id, std::string_view desktop, std::string_view reason);
+// Desktop pool: a warm spare that failed or went silent before hand-out, stopped.
+AuditEvent DesktopSpareDiscarded(std::string_view desktop, std::string_view pool, std::string_view project,
+                                 std::string_view reason);
 AuditEvent ChannelBlocked(std::string_view session_id, std::string_view channel, std::int64_t bytes);
 AuditEvent RecordingSealed(std::string_view session_id, std::string_view recording_id, std::int64_t chunks);
 
@@ -47,6 +56,11 @@ AuditEvent RecordingSealed(std::string_view session_id, std::string_view recordi
 AuditEvent UserCreated(std::string_view user, std::string_view by, std::string_view roles);
 AuditEvent UserUpdated(std::string_view user, std::string_view by, std::string_view roles, bool disabled);
 AuditEvent UserFactorsReset(std::string_view user, std::string_view by, std::int64_t removed);
+// A project written by an administrator (or seeded from the configuration: by "config").
+AuditEvent ProjectUpdated(std::string_view project, std::string_view by, std::int64_t version,
+                          std::string_view members, std::string_view dataset, std::string_view pool,
+                          std::int64_t max_duration_s, std::int64_t idle_timeout_s, bool two_approvers,
+                          bool watermark, bool paste_in, std::int64_t mask_rules);
 
 // Components (gateway, agent) on the mutual-TLS API.
 AuditEvent AgentRegistered(std::string_view desktop_id, std::string_view component);

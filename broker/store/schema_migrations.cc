@@ -75,6 +75,34 @@ CREATE TABLE web_sessions (
   step_up_at INTEGER NOT NULL DEFAULT 0
 );
 )sql"},
+      {2, R"sql(
+CREATE TABLE projects (
+  name TEXT PRIMARY KEY,
+  dataset_path TEXT NOT NULL,
+  pool TEXT NOT NULL,
+  max_duration_seconds INTEGER NOT NULL CHECK (max_duration_seconds > 0),
+  idle_timeout_seconds INTEGER NOT NULL CHECK (idle_timeout_seconds > 0),
+  require_two_approvers INTEGER NOT NULL,
+  watermark INTEGER NOT NULL,
+  allow_paste_in INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  updated_by TEXT NOT NULL
+);
+CREATE TABLE project_members (
+  project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+  user TEXT NOT NULL,
+  PRIMARY KEY (project, user)
+);
+CREATE INDEX project_members_by_user ON project_members(user);
+CREATE TABLE project_mask_rules (
+  project TEXT NOT NULL REFERENCES projects(name) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  wm_class TEXT NOT NULL,
+  title TEXT NOT NULL,
+  PRIMARY KEY (project, position)
+);
+)sql"},
   };
   return kMigrations;
 }

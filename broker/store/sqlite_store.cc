@@ -82,6 +82,38 @@ SessionRecord ReadSession(const Statement& s) {
           s.Text(5), s.Int(6),  s.Int(7),  s.Text(8), s.Text(9)};
 }
 
+constexpr const char* kProjectColumns =
+    "name, dataset_path, pool, max_duration_seconds, idle_timeout_seconds, require_two_approvers, watermark, "
+    "allow_paste_in, version, updated_at, updated_by";
+
+ProjectRecord ReadProjectRow(const Statement& s) {
+  ProjectRecord p;
+  p.name = s.Text(0);
+  p.dataset_path = s.Text(1);
+  p.pool = s.Text(2);
+  p.max_duration_seconds = s.Int(3);
+  p.idle_timeout_seconds = s.Int(4);
+  p.require_two_approvers = s.Int(5) != 0;
+  p.watermark = s.Int(6) != 0;
+  p.allow_paste_in = s.Int(7) != 0;
+  p.version = s.Int(8);
+  p.updated_at = s.Int(9);
+  p.updated_by = s.Text(10);
+  return p;
+}
+
+// Members (by name) and mask rules (in their order) of a project read by ReadProjectRow.
+Result<void> ReadProjectChildren(sqlite3* db, ProjectRecord& p) {
+  Statement members(db, "SELECT user FROM project_members WHERE project = ? ORDER BY user");
+  members.Bind(p.name);
+  while (members.Step()) p.members.push_back(members.Text(0));
+  SAFEDESK_TRY(members.status());
+  Statement rules(db, "SELECT wm_class, title FROM project_mask_rules WHERE project = ? ORDER BY position");
+  rules.Bind(p.name);
+  while (rules.Step()) p.mask_rules.push_back({rules.Text(0), rules.Text(1)});
+  return rules.status();
+}
+
 // Rolls back unless committed: every multi-statement change is all-or-nothing.
 class Transaction {
  public:
@@ -236,6 +268,22 @@ Result<void> SqliteStore::RemoveFactor(const std::string& user, std::int64_t id)
   return Ok();
 }
 
+Result<FactorRemoval> SqliteStore::RemoveFactorUnlessLast(const std::string& user, std::int64_t id) {
+  std::lock_guard lock(mu_);
+  // One statement: the count and the delete cannot interleave with another broker's.
+  auto changed = Statement(db_,
+                           "DELETE FROM factors WHERE id = ? AND user = ? AND (confirmed = 0 OR "
+                           "(SELECT count(*) FROM factors WHERE user = ? AND confirmed = 1) > 1)")
+                     .Bind(id).Bind(user).Bind(user).Run();
+  if (!changed) return changed.error();
+  if (*changed == 1) return FactorRemoval::kRemoved;
+  Statement exists(db_, "SELECT 1 FROM factors WHERE id = ? AND user = ?");
+  exists.Bind(id).Bind(user);
+  const bool found = exists.Step();
+  SAFEDESK_TRY(exists.status());
+  return found ? FactorRemoval::kLastFactor : FactorRemoval::kNotFound;
+}
+
 Result<bool> SqliteStore::AdvanceTotpStep(std::int64_t id, std::int64_t step) {
   std::lock_guard lock(mu_);
   auto changed = Statement(db_, "UPDATE factors SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?")
@@ -387,6 +435,65 @@ Result<bool> SqliteStore::EndSession(const std::string& id, std::int64_t at, con
                      .Bind(at).Bind(reason).Bind(id).Run();
   if (!changed) return changed.error();
   return *changed == 1;
+}
+
+Result<std::vector<ProjectRecord>> SqliteStore::ListProjects() {
+  std::lock_guard lock(mu_);
+  Statement s(db_, std::string("SELECT ") + kProjectColumns + " FROM projects ORDER BY name");
+  std::vector<ProjectRecord> out;
+  while (s.Step()) out.push_back(ReadProjectRow(s));
+  SAFEDESK_TRY(s.status());
+  for (ProjectRecord& p : out) SAFEDESK_TRY(ReadProjectChildren(db_, p));
+  return out;
+}
+
+Result<std::optional<ProjectRecord>> SqliteStore::FindProject(const std::string& name) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, std::string("SELECT ") + kProjectColumns + " FROM projects WHERE name = ?");
+  s.Bind(name);
+  if (!s.Step()) {
+    SAFEDESK_TRY(s.status());
+    return std::optional<ProjectRecord>();
+  }
+  ProjectRecord p = ReadProjectRow(s);
+  SAFEDESK_TRY(ReadProjectChildren(db_, p));
+  return std::optional<ProjectRecord>(std::move(p));
+}
+
+Result<bool> SqliteStore::PutProject(const ProjectRecord& p, std::int64_t expected_version) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.begun()) return MakeError(Errc::kUnavailable, "cannot begin project update");
+  std::int64_t stored = 0;
+  {
+    Statement s(db_, "SELECT version FROM projects WHERE name = ?");
+    s.Bind(p.name);
+    if (s.Step()) stored = s.Int(0);
+    SAFEDESK_TRY(s.status());
+  }
+  if (stored != expected_version) return false;
+  Statement upsert(db_,
+                   "INSERT OR REPLACE INTO projects (name, dataset_path, pool, max_duration_seconds, "
+                   "idle_timeout_seconds, require_two_approvers, watermark, allow_paste_in, version, updated_at, "
+                   "updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  upsert.Bind(p.name).Bind(p.dataset_path).Bind(p.pool).Bind(p.max_duration_seconds).Bind(p.idle_timeout_seconds)
+      .Bind(std::int64_t{p.require_two_approvers}).Bind(std::int64_t{p.watermark}).Bind(std::int64_t{p.allow_paste_in})
+      .Bind(expected_version + 1).Bind(p.updated_at).Bind(p.updated_by);
+  SAFEDESK_TRY(upsert.Run());
+  // Members and rules are rewritten whole: a change is one document, like the admin's form.
+  SAFEDESK_TRY(Statement(db_, "DELETE FROM project_members WHERE project = ?").Bind(p.name).Run());
+  SAFEDESK_TRY(Statement(db_, "DELETE FROM project_mask_rules WHERE project = ?").Bind(p.name).Run());
+  for (const std::string& member : p.members) {
+    SAFEDESK_TRY(Statement(db_, "INSERT OR IGNORE INTO project_members (project, user) VALUES (?, ?)")
+                     .Bind(p.name).Bind(member).Run());
+  }
+  for (std::size_t i = 0; i < p.mask_rules.size(); ++i) {
+    SAFEDESK_TRY(Statement(db_, "INSERT INTO project_mask_rules (project, position, wm_class, title) VALUES (?, ?, ?, ?)")
+                     .Bind(p.name).Bind(static_cast<std::int64_t>(i)).Bind(p.mask_rules[i].wm_class_regex)
+                     .Bind(p.mask_rules[i].title_regex).Run());
+  }
+  SAFEDESK_TRY(tx.Commit());
+  return true;
 }
 
 Result<void> SqliteStore::PutWebSession(const WebSessionRecord& w) {

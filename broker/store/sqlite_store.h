@@ -28,6 +28,7 @@ class SqliteStore final : public Store {
   Result<std::vector<FactorRecord>> ListFactors(const std::string& user) override;
   Result<void> ConfirmFactor(std::int64_t id) override;
   Result<void> RemoveFactor(const std::string& user, std::int64_t id) override;
+  Result<FactorRemoval> RemoveFactorUnlessLast(const std::string& user, std::int64_t id) override;
   Result<bool> AdvanceTotpStep(std::int64_t id, std::int64_t step) override;
   Result<bool> AdvanceSignCount(std::int64_t id, std::int64_t count) override;
 
@@ -43,6 +44,10 @@ class SqliteStore final : public Store {
   Result<std::optional<SessionRecord>> GetSession(const std::string& id) override;
   Result<std::vector<SessionRecord>> ListSessions(bool live_only) override;
   Result<bool> EndSession(const std::string& id, std::int64_t at, const std::string& reason) override;
+
+  Result<std::vector<ProjectRecord>> ListProjects() override;
+  Result<std::optional<ProjectRecord>> FindProject(const std::string& name) override;
+  Result<bool> PutProject(const ProjectRecord& project, std::int64_t expected_version) override;
 
   Result<void> PutWebSession(const WebSessionRecord& session) override;
   Result<std::optional<WebSessionRecord>> FindWebSession(const std::string& token_hash) override;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/session_grant.h"
 
 namespace safedesk::broker {
 
@@ -76,6 +77,25 @@ struct SessionRecord {
   std::string recording_id;
 };
 
+// A project as administrators edit it (seeded once from the configuration's [[projects]]).
+struct ProjectRecord {
+  std::string name;
+  std::vector<std::string> members;
+  std::string dataset_path;  // absolute; mounted read-only into the project's desktops
+  std::string pool;          // names a [[pools]] entry of the configuration
+  std::int64_t max_duration_seconds = 0;
+  std::int64_t idle_timeout_seconds = 0;
+  bool require_two_approvers = false;
+  bool watermark = true;
+  bool allow_paste_in = false;
+  std::vector<MaskRule> mask_rules;  // ECMAScript regexes; empty field: any
+  std::int64_t version = 0;          // 1 when created, +1 with every change
+  std::int64_t updated_at = 0;
+  std::string updated_by;            // "config" when seeded from the file
+};
+
+enum class FactorRemoval { kRemoved, kNotFound, kLastFactor };
+
 struct WebSessionRecord {
   std::string token_hash;  // SHA-256 of the cookie value, hex; the cookie itself is never stored
   std::string user;
@@ -100,6 +120,9 @@ class Store {
   virtual Result<std::vector<FactorRecord>> ListFactors(const std::string& user) = 0;
   virtual Result<void> ConfirmFactor(std::int64_t id) = 0;
   virtual Result<void> RemoveFactor(const std::string& user, std::int64_t id) = 0;
+  // Removes `id` unless it is `user`'s last confirmed factor, as one atomic step (two
+  // brokers on one database cannot both remove one of the last two).
+  virtual Result<FactorRemoval> RemoveFactorUnlessLast(const std::string& user, std::int64_t id) = 0;
   // Accepts `step` only if it is newer than the stored one; false means replay.
   virtual Result<bool> AdvanceTotpStep(std::int64_t id, std::int64_t step) = 0;
   // Stores a WebAuthn counter only if it increases (0→0 allowed); false means regression.
@@ -121,6 +144,12 @@ class Store {
   virtual Result<std::optional<SessionRecord>> GetSession(const std::string& id) = 0;
   virtual Result<std::vector<SessionRecord>> ListSessions(bool live_only) = 0;
   virtual Result<bool> EndSession(const std::string& id, std::int64_t at, const std::string& reason) = 0;
+
+  virtual Result<std::vector<ProjectRecord>> ListProjects() = 0;
+  virtual Result<std::optional<ProjectRecord>> FindProject(const std::string& name) = 0;
+  // Writes `project` with version expected_version + 1, only if the stored version is
+  // expected_version (0: only if no such project exists). False: someone else changed it.
+  virtual Result<bool> PutProject(const ProjectRecord& project, std::int64_t expected_version) = 0;
 
   virtual Result<void> PutWebSession(const WebSessionRecord& session) = 0;
   virtual Result<std::optional<WebSessionRecord>> FindWebSession(const std::string& token_hash) = 0;

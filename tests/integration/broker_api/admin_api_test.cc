@@ -44,7 +44,9 @@ TEST_F(AdminApiTest, ApprovalWithoutRecentStepUpIsForbidden) {
   const std::string id = AskId(rita());
   // The login's own second factor counts as a step-up; let it age past the window.
   harness().clock().Advance(harness().config().broker.step_up_window + std::chrono::seconds(1));
-  EXPECT_EQ(Decide(ada(), id, true).status, 403);
+  const ApiResponse refused = Decide(ada(), id, true);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.Error(), "step_up_required") << "not a plain forbidden: the page asks for a step-up";
   EXPECT_TRUE(harness().AuditOfType("request.approved").empty());
   ASSERT_EQ(harness().StepUpWithTotp(ada(), "ada").status, 200);
   EXPECT_EQ(Decide(ada(), id, true).status, 200) << "a fresh step-up";
@@ -132,6 +134,20 @@ TEST_F(AdminApiTest, CreatesUpdatesAndResetsUsers) {
   EXPECT_EQ(rita().Post("/api/admin/users", json::object{{"name", "x"}, {"displayName", ""}, {"roles", json::array{}}})
                 .status,
             401);
+}
+
+TEST_F(AdminApiTest, UserChangesNeedAFreshStepUp) {
+  harness().clock().Advance(harness().config().broker.step_up_window + std::chrono::seconds(1));
+  const json::object nina{{"name", "nina"}, {"displayName", "Nina"}, {"roles", json::array{"researcher"}}};
+  EXPECT_EQ(ada().Post("/api/admin/users", nina).Error(), "step_up_required");
+  EXPECT_EQ(ada().Post("/api/admin/users/update", json::object{{"name", "rita"}, {"roles", json::array{"administrator"}}})
+                .Error(),
+            "step_up_required");
+  EXPECT_EQ(ada().Post("/api/admin/users/reset-factors", json::object{{"name", "rita"}}).Error(), "step_up_required");
+  EXPECT_TRUE(harness().AuditOfType("user.factors_reset").empty());
+  EXPECT_TRUE(harness().AuditOfType("user.updated").empty());
+  ASSERT_EQ(harness().StepUpWithTotp(ada(), "ada").status, 200);
+  EXPECT_EQ(ada().Post("/api/admin/users/reset-factors", json::object{{"name", "rita"}}).status, 200);
 }
 
 }  // namespace

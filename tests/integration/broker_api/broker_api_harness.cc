@@ -20,6 +20,7 @@
 #include "broker/http/http_server.h"
 #include "net/tls_context.h"
 #include "broker/login_routes.h"
+#include "broker/projects.h"
 #include "broker/store/sqlite_store.h"
 #include "common/audit_log.h"
 #include "common/encoding.h"
@@ -293,6 +294,7 @@ Result<void> BrokerApiHarness::OpenServices(const BrokerApiOptions& options) {
   auto store = broker::SqliteStore::Open(dir_.path() / "broker.sqlite");
   if (!store) return store.error();
   s.store = std::move(*store);
+  SAFEDESK_TRY(broker::SeedProjects(config_, *s.store, *s.audit, clock_));
   s.verifier = std::make_unique<auth::PamPasswordVerifier>(kBrokerApiPamService);
   auth::LockoutOptions lockout;
   lockout.threshold = options.lockout_threshold;
@@ -339,7 +341,20 @@ void BrokerApiHarness::CreateUser(const std::string& name, const std::vector<std
   auto created = services_->store->CreateUser(user);
   ASSERT_TRUE(created.ok()) << created.error().message;
   config_.projects.front().members.push_back(name);  // the server is idle between requests
+  WriteProjects(config_);
   AddPamAccount(name, DefaultPassword(name));
+}
+
+void BrokerApiHarness::WriteProjects(const config::Config& config) {
+  for (const config::ProjectConfig& configured : config.projects) {
+    broker::ProjectRecord project = broker::ProjectFromConfig(configured);
+    auto stored = services_->store->FindProject(project.name);
+    ASSERT_TRUE(stored.ok()) << stored.error().message;
+    const std::int64_t version = stored->has_value() ? (*stored)->version : 0;
+    project.updated_by = "test";
+    auto put = services_->store->PutProject(project, version);
+    ASSERT_TRUE(put.ok() && *put) << "project " << project.name;
+  }
 }
 
 void BrokerApiHarness::AddPamAccount(const std::string& name, const std::string& password) {

@@ -130,6 +130,8 @@ class BrokerApiHarness {
 
   broker::BrokerContext& ctx() { return *ctx_; }
   const config::Config& config() const { return config_; }
+  // Writes `config`'s projects over the store's (tests change membership as they go).
+  void WriteProjects(const config::Config& config);
   broker::Store& store();
   ManualClock& clock() { return clock_; }
   std::uint16_t port() const;

@@ -94,6 +94,7 @@ TEST_F(FactorsApiTest, RemovingWithoutAFreshStepUpIsRefused) {
   LetStepUpLapse();
   const ApiResponse refused = bea.Post("/api/factors/remove", json::object{{"factorId", spare}});
   EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.Error(), "step_up_required");
   EXPECT_EQ(bea.Get("/api/me").json.at("factors").as_array().size(), 2u);
 }
 
@@ -108,7 +109,9 @@ TEST_F(FactorsApiTest, TheLastFactorCannotBeRemoved) {
 TEST_F(FactorsApiTest, AddingAFactorNeedsAFreshStepUp) {
   ApiClient bea = harness().LoginWithTotp("bea");
   LetStepUpLapse();
-  EXPECT_EQ(bea.Post("/api/enroll/totp/begin").status, 403);
+  const ApiResponse refused = bea.Post("/api/enroll/totp/begin");
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(refused.Error(), "step_up_required");
 }
 
 TEST_F(FactorsApiTest, LogoutClearsTheCookieAndEndsTheSession) {

@@ -28,6 +28,7 @@ class RequestsApiTest : public BrokerApiTest {
   void AddRoutes(broker::Router& router, broker::BrokerContext& harness_ctx) override {
     config_ = harness_ctx.config;
     Adjust(config_);
+    harness().WriteProjects(config_);  // projects live in the store
     ctx_ = std::make_unique<broker::BrokerContext>(broker::BrokerContext{
         config_, harness_ctx.store, harness_ctx.audit, harness_ctx.clock, harness_ctx.random,
         harness_ctx.web_sessions, harness_ctx.passwords, harness_ctx.totp, harness_ctx.secret_box,
@@ -73,6 +74,7 @@ class RequestsApiTest : public BrokerApiTest {
     config::Config synced = harness().config();
     Adjust(synced);
     config_ = synced;  // the handlers hold a reference to config_: assign, never replace
+    harness().WriteProjects(config_);
     return harness().LoginWithTotp(name);
   }
 

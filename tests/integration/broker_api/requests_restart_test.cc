@@ -13,6 +13,7 @@
 #include "auth/lockout.h"
 #include "auth/pam_password.h"
 #include "broker/admin_api.h"
+#include "broker/projects.h"
 #include "broker/provider_host_process.h"
 #include "broker/requests_api.h"
 #include "broker/store/sqlite_store.h"
@@ -47,6 +48,7 @@ struct BrokerRun {
     tickets = std::make_unique<auth::TicketIssuer>(Ed25519PrivateKey::Generate(random).value(), auth::TicketOptions{},
                                                    clock, random);
     sessions = std::make_unique<broker::WebSessions>(*store, clock, random, broker::WebSessionOptions{});
+    EXPECT_TRUE(broker::SeedProjects(config, *store, *audit, clock).ok());
     ctx = std::make_unique<broker::BrokerContext>(broker::BrokerContext{
         config, *store, *audit, clock, random, *sessions, *passwords, *totp, *box, *webauthn, *tickets});
     broker::AddRequestRoutes(router, *ctx, provider);

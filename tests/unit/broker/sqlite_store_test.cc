@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <thread>
+
 #include "tests/testing/test_support.h"
 
 namespace safedesk::broker {
@@ -141,6 +143,103 @@ TEST_F(SqliteStoreTest, FactorsAreRemovedOnlyByTheirOwner) {
   EXPECT_FALSE(store_->RemoveFactor("bob", *id).ok());
   EXPECT_TRUE(store_->RemoveFactor("alice", *id).ok());
   EXPECT_TRUE(store_->ListFactors("alice")->empty());
+}
+
+TEST_F(SqliteStoreTest, LastConfirmedFactorStays) {
+  AddUsers();
+  auto a = store_->AddFactor({.user = "alice", .kind = FactorKind::kTotp, .label = "a", .confirmed = true});
+  auto b = store_->AddFactor({.user = "alice", .kind = FactorKind::kTotp, .label = "b", .confirmed = true});
+  EXPECT_EQ(*store_->RemoveFactorUnlessLast("alice", *a), FactorRemoval::kRemoved);
+  EXPECT_EQ(*store_->RemoveFactorUnlessLast("alice", *b), FactorRemoval::kLastFactor);
+  EXPECT_EQ(store_->ListFactors("alice")->size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, UnconfirmedFactorGoesEvenWhenItIsTheOnlyOne) {
+  AddUsers();
+  auto pending = store_->AddFactor({.user = "alice", .kind = FactorKind::kTotp, .label = "p"});
+  EXPECT_EQ(*store_->RemoveFactorUnlessLast("alice", *pending), FactorRemoval::kRemoved);
+}
+
+TEST_F(SqliteStoreTest, AnotherUsersFactorIsNotFound) {
+  AddUsers();
+  auto a = store_->AddFactor({.user = "alice", .kind = FactorKind::kTotp, .label = "a", .confirmed = true});
+  auto b = store_->AddFactor({.user = "alice", .kind = FactorKind::kTotp, .label = "b", .confirmed = true});
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*store_->RemoveFactorUnlessLast("bob", *a), FactorRemoval::kNotFound);
+}
+
+// Two brokers on one database, each removing one of a user's last two factors at the
+// same moment: one removal wins, the other sees the last factor. Bounded: 40 rounds.
+TEST_F(SqliteStoreTest, TwoBrokersNeverRemoveBothOfTheLastTwoFactors) {
+  AddUsers();
+  auto other = SqliteStore::Open(dir_.path() / "broker.sqlite");
+  ASSERT_TRUE(other.ok());
+  for (int round = 0; round < 40; ++round) {
+    auto a = store_->AddFactor({.user = "alice", .kind = FactorKind::kTotp, .label = "a", .confirmed = true});
+    auto b = store_->AddFactor({.user = "alice", .kind = FactorKind::kTotp, .label = "b", .confirmed = true});
+    ASSERT_TRUE(a.ok() && b.ok());
+    Result<FactorRemoval> first = FactorRemoval::kNotFound;
+    Result<FactorRemoval> second = FactorRemoval::kNotFound;
+    std::thread t([&] { first = store_->RemoveFactorUnlessLast("alice", *a); });
+    second = (*other)->RemoveFactorUnlessLast("alice", *b);
+    t.join();
+    ASSERT_TRUE(first.ok() && second.ok());
+    EXPECT_EQ((*first == FactorRemoval::kRemoved) + (*second == FactorRemoval::kRemoved), 1) << "round " << round;
+    auto left = store_->ListFactors("alice");
+    ASSERT_EQ(left->size(), 1u);
+    ASSERT_EQ(store_->RemoveFactor("alice", left->front().id).ok(), true);
+  }
+}
+
+ProjectRecord Claims() {
+  ProjectRecord p;
+  p.name = "claims";
+  p.members = {"bob", "alice"};
+  p.dataset_path = "/srv/claims";
+  p.pool = "default";
+  p.max_duration_seconds = 7200;
+  p.idle_timeout_seconds = 900;
+  p.require_two_approvers = true;
+  p.watermark = true;
+  p.allow_paste_in = false;
+  p.mask_rules = {{"^Firefox$", ""}, {"", "Patient"}};
+  p.updated_at = 5;
+  p.updated_by = "carol";
+  return p;
+}
+
+TEST_F(SqliteStoreTest, ProjectRoundTripsWithMembersAndOrderedRules) {
+  ASSERT_TRUE(*store_->PutProject(Claims(), 0));
+  auto found = store_->FindProject("claims");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  const ProjectRecord& p = **found;
+  EXPECT_EQ(p.members, (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(p.mask_rules, Claims().mask_rules);
+  EXPECT_EQ(p.dataset_path, "/srv/claims");
+  EXPECT_EQ(p.max_duration_seconds, 7200);
+  EXPECT_TRUE(p.require_two_approvers);
+  EXPECT_EQ(p.version, 1);
+  EXPECT_EQ(p.updated_by, "carol");
+}
+
+TEST_F(SqliteStoreTest, ProjectChangeNeedsTheVersionItWasReadAt) {
+  ASSERT_TRUE(*store_->PutProject(Claims(), 0));
+  EXPECT_FALSE(*store_->PutProject(Claims(), 0)) << "created twice";
+  EXPECT_TRUE(*store_->PutProject(Claims(), 1));
+  EXPECT_FALSE(*store_->PutProject(Claims(), 1)) << "a stale edit overwrote a newer one";
+  EXPECT_EQ((*store_->FindProject("claims"))->version, 2);
+}
+
+TEST_F(SqliteStoreTest, ProjectChangeReplacesMembersAndRulesWhole) {
+  ASSERT_TRUE(*store_->PutProject(Claims(), 0));
+  ProjectRecord changed = Claims();
+  changed.members = {"carol"};
+  changed.mask_rules = {};
+  ASSERT_TRUE(*store_->PutProject(changed, 1));
+  auto p = store_->FindProject("claims");
+  EXPECT_EQ((*p)->members, std::vector<std::string>{"carol"});
+  EXPECT_TRUE((*p)->mask_rules.empty());
+  EXPECT_EQ(store_->ListProjects()->size(), 1u);
 }
 
 TEST_F(SqliteStoreTest, SessionEndsOnce) {
