@@ -1,4 +1,5 @@
-// The administrator's page: decide on others' requests, end live sessions, manage users.
+// The administrator's page: decide on others' requests, end live sessions, manage users
+// and projects.
 // Every change goes through StepUp.run, which asks for a fresh second factor when the
 // broker's step-up window has passed (see stepup.js).
 import { api } from './api.js';
@@ -189,11 +190,112 @@ document.getElementById('create-user-form').addEventListener('submit', (event) =
     }, `User ${name} created.`, loadUsers);
 });
 
+// --- projects -----------------------------------------------------------------------
+
+const projectForm = document.getElementById('project-form');
+let ruleCount = 0;
+
+function maskRuleRow(rule = { wmClass: '', title: '' }) {
+  const n = ++ruleCount;
+  const row = el('div', { class: 'mask-rule', role: 'group', 'aria-label': `Mask rule ${n}` },
+    el('label', { for: `rule-class-${n}` }, 'Window class'),
+    el('input', { id: `rule-class-${n}`, class: 'rule-class', value: rule.wmClass, spellcheck: 'false', maxlength: 256 }),
+    el('label', { for: `rule-title-${n}` }, 'Title'),
+    el('input', { id: `rule-title-${n}`, class: 'rule-title', value: rule.title, spellcheck: 'false', maxlength: 256 }));
+  row.append(el('button', { type: 'button', class: 'secondary', onclick: () => row.remove() }, 'Remove'));
+  return row;
+}
+
+// Fills the form with `project` (as the list shows it) or empties it for a new one.
+function editProject(project) {
+  const f = projectForm.elements;
+  f.version.value = String(project?.version ?? 0);
+  f.name.value = project?.name ?? '';
+  f.name.readOnly = Boolean(project);
+  f.members.value = (project?.members ?? []).join(', ');
+  f.datasetPath.value = project?.datasetPath ?? '';
+  if (project) f.pool.value = project.pool;
+  f.maxHours.value = String((project?.maxDurationSeconds ?? 8 * 3600) / 3600);
+  f.idleMinutes.value = String(Math.round((project?.idleTimeoutSeconds ?? 15 * 60) / 60));
+  f.requireTwoApprovers.checked = Boolean(project?.requireTwoApprovers);
+  f.watermark.checked = project ? Boolean(project.watermark) : true;
+  f.allowPasteIn.checked = Boolean(project?.allowPasteIn);
+  document.getElementById('mask-rule-rows').replaceChildren(...(project?.maskRules ?? []).map((r) => maskRuleRow(r)));
+  document.getElementById('project-form-title').textContent = project ? `Edit project ${project.name}` : 'New project';
+}
+
+function projectFromForm() {
+  const f = projectForm.elements;
+  return {
+    name: f.name.value.trim(),
+    members: f.members.value.split(',').map((m) => m.trim()).filter(Boolean),
+    datasetPath: f.datasetPath.value.trim(),
+    pool: f.pool.value,
+    maxDurationSeconds: Math.round(Number(f.maxHours.value) * 3600),
+    idleTimeoutSeconds: Math.round(Number(f.idleMinutes.value) * 60),
+    requireTwoApprovers: f.requireTwoApprovers.checked,
+    watermark: f.watermark.checked,
+    allowPasteIn: f.allowPasteIn.checked,
+    maskRules: [...document.querySelectorAll('#mask-rule-rows .mask-rule')].map((row) => ({
+      wmClass: row.querySelector('.rule-class').value.trim(),
+      title: row.querySelector('.rule-title').value.trim(),
+    })),
+    version: Number(f.version.value),
+  };
+}
+
+const rulesText = (p) => (p.maskRules ?? []).map((r) => [r.wmClass && `class ${r.wmClass}`, r.title && `title ${r.title}`]
+  .filter(Boolean).join(' or ')).join('; ') || 'none';
+
+async function loadProjects() {
+  const container = document.getElementById('projects');
+  try {
+    const answer = await api.adminProjects();
+    const pools = answer.pools ?? [];
+    const select = projectForm.elements.pool;
+    const chosen = select.value;
+    select.replaceChildren(...pools.map((p) => el('option', { value: p }, p)));
+    if (pools.includes(chosen)) select.value = chosen;
+    container.replaceChildren(table('Projects', [
+      { label: 'Project', value: (p) => p.name },
+      { label: 'Members', value: (p) => (p.members ?? []).join(', ') || '—' },
+      { label: 'Dataset', value: (p) => el('code', {}, p.datasetPath || '—') },
+      { label: 'Pool', value: (p) => p.pool },
+      { label: 'Limits', value: (p) => `${formatDuration(p.maxDurationSeconds)}, idle ${formatDuration(p.idleTimeoutSeconds)}` +
+        (p.requireTwoApprovers ? ', two approvers' : '') },
+      { label: 'Mask rules', value: rulesText },
+      { label: 'Changed', value: (p) => `v${p.version} by ${p.updatedBy}` },
+      { label: 'Edit', value: (p) => el('button', { type: 'button', class: 'secondary', dataset: { project: p.name },
+        onclick: () => { editProject(p); projectForm.elements.members.focus(); } }, 'Edit') },
+    ], listIn(answer, 'projects'), 'No projects.'));
+  } catch (error) {
+    failedInto(container, error);
+  }
+}
+
+projectForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const project = projectFromForm();
+  const message = document.getElementById('projects-message');
+  change(document.getElementById('save-project'), message, async () => {
+    const answer = await api.saveProject(project);
+    editProject({ ...project, version: answer.version, updatedBy: me.user });
+    return answer;
+  }, `Project ${project.name} saved.`, loadProjects);
+});
+document.getElementById('add-mask-rule').addEventListener('click', () => {
+  const row = maskRuleRow();
+  document.getElementById('mask-rule-rows').append(row);
+  row.querySelector('input').focus();
+});
+document.getElementById('new-project').addEventListener('click', () => editProject(null));
+
 document.getElementById('refresh').addEventListener('click', (e) => busy(e.currentTarget, () => Promise.all([loadPending(), loadLive()])));
 
 const me = await startPage({ role: 'administrator' });
 if (me) {
   stepUp = new StepUp(me, document.getElementById('stepup-status'));
   document.getElementById('content').hidden = false;
-  await Promise.all([loadPending(), loadLive(), loadUsers()]);
+  editProject(null);
+  await Promise.all([loadPending(), loadLive(), loadUsers(), loadProjects()]);
 }

@@ -10,12 +10,14 @@ export function setCsrfToken(token) {
 
 // An answer other than 2xx. `code` is the API's generic error code (or "network" when the
 // broker did not answer at all); the pages turn it into words with describeError().
+// `field` names the refused field of an administrator's form (API name), when the broker says.
 export class ApiError extends Error {
-  constructor(status, code) {
+  constructor(status, code, field = '') {
     super(code);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.field = typeof field === 'string' ? field : '';
   }
 }
 
@@ -36,7 +38,7 @@ async function send(method, path, body) {
     throw new ApiError(0, 'network');
   }
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, data.error || `http_${response.status}`);
+  if (!response.ok) throw new ApiError(response.status, data.error || `http_${response.status}`, data.field);
   return data;
 }
 
@@ -114,6 +116,9 @@ export const api = {
   createUser: (name, displayName, roles) => postJson('/api/admin/users', { name, displayName, roles }),
   updateUser: (name, changes) => postJson('/api/admin/users/update', { name, ...changes }),
   resetFactors: (name) => postJson('/api/admin/users/reset-factors', { name }),
+  adminProjects: () => getJson('/api/admin/projects'),
+  // The whole project document with the version it was read at (0 creates a new one).
+  saveProject: (project) => postJson('/api/admin/projects', project),
 
   auditSessions: (filters) => getJson(withQuery('/api/audit/sessions', filters)),
   // The broker registers the trail as /api/audit/session?id= (API.md says /sessions/<id>).

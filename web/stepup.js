@@ -1,7 +1,7 @@
-// Step-up: actions that change things (decisions, terminations, user changes, adding a
-// factor while logged in) need a fresh second factor within the broker's step_up_window. The broker answers a plain 403
-// "forbidden" without saying why, so the page asks /api/me for `stepUpUntil` to tell an
-// expired step-up apart from a missing right, and only then asks for the factor again.
+// Step-up: actions that change things (decisions, user and project changes, adding or
+// removing a factor while logged in) need a fresh second factor within the broker's
+// step_up_window. The page asks before acting when /api/me's `stepUpUntil` has passed,
+// and again when the broker answers 403 "step_up_required" (the window ran out on the way).
 import { api, ApiError } from './api.js';
 import { el, showMessage, clearMessage, describeError, busy } from './ui.js';
 import { getAssertion, describeWebAuthnError, webAuthnAvailable } from './webauthn.js';
@@ -112,17 +112,16 @@ export class StepUp {
   }
 
   // Runs `action`, confirming identity first when the step-up has ended, and once more if
-  // the broker refuses and /api/me shows the step-up ran out meanwhile. Resolves to the
-  // action's result, or null when the user cancelled the dialog.
+  // the broker answers step_up_required. Resolves to the action's result, or null when the
+  // user cancelled the dialog.
   async run(action) {
     if (!this.valid() && !(await this.ask())) return null;
     try {
       return await action();
     } catch (error) {
-      if (!(error instanceof ApiError) || error.status !== 403) throw error;
-      this.me = { ...this.me, ...(await api.me()) };
+      if (!(error instanceof ApiError) || error.code !== 'step_up_required') throw error;
+      this.me = { ...this.me, stepUpUntil: 0 };
       this.render();
-      if (this.valid()) throw error;  // a real refusal, not an ended step-up
       if (!(await this.ask())) return null;
       return action();
     }

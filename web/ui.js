@@ -41,9 +41,25 @@ const ERROR_WORDS = {
   conflict: 'This conflicts with the current state (already decided, started or changed). Reload and try again.',
   too_large: 'The input is too large.',
   unavailable: 'The broker is temporarily unavailable. Try again in a moment.',
+  step_up_required: 'This change needs your second factor confirmed again.',
+  pool_full: 'Every analysis desktop of this project is in use. Try again in a few minutes; your approval is kept.',
+};
+
+// Words for the fields an administrator's form can get wrong (the API's field names).
+const FIELD_WORDS = {
+  name: 'the name (letters, digits, dot, dash, underscore)',
+  members: 'the members (existing user names)',
+  datasetPath: 'the dataset path (an existing absolute directory on the broker host)',
+  pool: 'the pool',
+  maxDurationSeconds: 'the maximum duration (1 minute to 7 days)',
+  idleTimeoutSeconds: 'the idle timeout (1 minute to 24 hours)',
+  maskRules: 'the mask rules (valid regular expressions, each naming a class or a title)',
 };
 
 export function describeError(error) {
+  if (error instanceof ApiError && error.code === 'bad_request' && error.field) {
+    return `The broker refused ${FIELD_WORDS[error.field] ?? `the field ${error.field}`}. Correct it and save again.`;
+  }
   if (error instanceof ApiError) return ERROR_WORDS[error.code] ?? `The broker answered with an error (${error.code}).`;
   return 'Something went wrong on this page. Reload and try again.';
 }

@@ -268,6 +268,27 @@ async function adminApproves(page, purpose) {
   });
 }
 
+// The administrator adds a mask rule to the researcher's project: the form, the step-up
+// already made, the list showing version 2 by the administrator.
+async function adminEditsProject(page, project) {
+  return step('admin-project', page, async () => {
+    const row = page.locator('#projects tr', { hasText: project });
+    await row.waitFor({ timeout: WAIT_MS });
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('button', { name: 'Add a mask rule' }).click();
+    const rule = page.getByRole('group', { name: /^Mask rule/ }).last();
+    await rule.getByLabel('Title').fill('^Patient record');
+    await screenshot(page, 'admin-project-form');
+    await page.getByRole('button', { name: 'Save project' }).click();
+    await page.locator('#projects-message.message-ok').waitFor({ timeout: WAIT_MS });
+    const saved = page.locator('#projects tr', { hasText: 'title ^Patient record' });
+    await saved.waitFor({ timeout: WAIT_MS });
+    const text = await saved.innerText();
+    expect(text.includes(`v2 by ${users.admin.username}`), `the project list does not show the new version: "${text}"`);
+    await screenshot(page, 'admin-project-saved');
+  });
+}
+
 async function researcherStarts(page, purpose) {
   return step('researcher-start', page, async () => {
     await visit(page, '/researcher.html', 'researcher-approved');
@@ -364,6 +385,7 @@ try {
   const auditor = await tab('auditor');
   const purpose = await researcherAsks(researcher);
   await adminApproves(admin, purpose);
+  await adminEditsProject(admin, 'claims');
   const { sessionId } = await researcherStarts(researcher, purpose);
   await researcherSeesDesktop(researcher, sessionId);
   await auditorChecks(auditor, sessionId);

@@ -82,7 +82,9 @@ class BrokerBrowserTest : public ::testing::Test {
         "ticket_signing_key = \"keys/ticket.pem\"\nwebauthn_rp_id = \"localhost\"\nwebauthn_origins = [\"" + origin + "\"]\n"
         "[audit]\nfile = \"var/audit.log\"\nsigning_key = \"keys/audit.pem\"\n"
         "[[pools]]\nname = \"default\"\n"
-        "[[projects]]\nname = \"claims\"\nmembers = [\"researcher\"]\npool = \"default\"\n";
+        "[[projects]]\nname = \"claims\"\nmembers = [\"researcher\"]\npool = \"default\"\n"
+        "dataset_path = \"data/claims\"\n";
+    std::filesystem::create_directories(dir_.path() / "data/claims");
     config_ = dir_.Write("safedesk.toml", "[log]\nfile = \"broker.log\"\n" + body, 0644);
     gateway_config_ = dir_.Write("gateway.toml", "[log]\nfile = \"gateway.log\"\n" + body, 0644);
   }
