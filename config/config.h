@@ -133,6 +133,13 @@ struct AuthConfig {
   bool operator==(const AuthConfig&) const = default;
 };
 
+// What a recording keeps of keys typed while focus is in a sensitive window: the scancode
+// (kFull), only that a key was pressed (kRedacted), or nothing (kNever).
+enum class SensitiveKeys { kFull, kRedacted, kNever };
+// What a recording keeps of the pointer: every move (kFull), clicks and wheel only (kClicks),
+// nothing (kOff).
+enum class PointerRecording { kFull, kClicks, kOff };
+
 struct RecordingConfig {
   Path directory = "var/recordings";
   Duration chunk_duration = seconds(4);
@@ -143,6 +150,8 @@ struct RecordingConfig {
   Duration mask_history = Duration(300);
   Duration agent_stale_after = Duration(500);
   int queue_frames = 120;
+  SensitiveKeys sensitive_keys = SensitiveKeys::kRedacted;
+  PointerRecording pointer = PointerRecording::kFull;
   bool operator==(const RecordingConfig&) const = default;
 };
 

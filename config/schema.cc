@@ -147,6 +147,10 @@ void ReadRecording(TableReader& r, RecordingConfig& c) {
   r.DurationIn("mask_history", c.mask_history, Duration(0), seconds(10));
   r.DurationIn("agent_stale_after", c.agent_stale_after, Duration(50), seconds(10));
   r.Int("queue_frames", c.queue_frames, 1, 10'000);
+  r.Enum("sensitive_keys", c.sensitive_keys,
+         {{"full", SensitiveKeys::kFull}, {"redacted", SensitiveKeys::kRedacted}, {"never", SensitiveKeys::kNever}});
+  r.Enum("pointer", c.pointer,
+         {{"full", PointerRecording::kFull}, {"clicks", PointerRecording::kClicks}, {"off", PointerRecording::kOff}});
 }
 
 void ReadAudit(TableReader& r, AuditConfig& c) {

@@ -55,6 +55,24 @@ Result<void> RequireSet(const config::Path& path, std::string_view key) {
   return Ok();
 }
 
+KeyPolicy KeyPolicyFrom(config::SensitiveKeys keys) {
+  switch (keys) {
+    case config::SensitiveKeys::kFull: return KeyPolicy::kFull;
+    case config::SensitiveKeys::kNever: return KeyPolicy::kNever;
+    case config::SensitiveKeys::kRedacted: break;
+  }
+  return KeyPolicy::kRedacted;
+}
+
+PointerPolicy PointerPolicyFrom(config::PointerRecording pointer) {
+  switch (pointer) {
+    case config::PointerRecording::kClicks: return PointerPolicy::kClicks;
+    case config::PointerRecording::kOff: return PointerPolicy::kOff;
+    case config::PointerRecording::kFull: break;
+  }
+  return PointerPolicy::kFull;
+}
+
 // Every session is recorded: the factory makes a Recorder writing
 // <recording.directory>/<session>.sdrec, sealed with recording.seal_key_file. Any
 // failure refuses the session (fail closed).
@@ -82,6 +100,8 @@ ObserverFactory RecorderFactory(const config::RecordingConfig& recording) {
     options.masks.dilate_px = recording.mask_dilate_px;
     options.masks.history = std::chrono::duration_cast<std::chrono::milliseconds>(recording.mask_history);
     options.masks.stale_after = std::chrono::duration_cast<std::chrono::milliseconds>(recording.agent_stale_after);
+    options.sensitive_keys = KeyPolicyFrom(recording.sensitive_keys);
+    options.pointer = PointerPolicyFrom(recording.pointer);
     if (recording.encrypt) options.key_id = recording.encryption_key_file.filename().string();
     auto recorder = Recorder::Start(std::move(options), std::move(*seal_key), std::move(aead_key), SystemClock(),
                                     SystemRandom(), info.end_session);

@@ -233,7 +233,8 @@ FrameDecoder::FrameDecoder(int width, int height)
 
 Result<void> FrameDecoder::DecodeChunk(std::span<const std::uint8_t> payload,
                                        const std::function<void(const DecodedFrame&)>& on_frame,
-                                       const std::function<void(const DecodedKey&)>& on_key) {
+                                       const std::function<void(const DecodedKey&)>& on_key,
+                                       const std::function<void(const DecodedPointer&)>& on_pointer) {
   const unsigned long long size = ZSTD_getFrameContentSize(payload.data(), payload.size());
   if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxPayloadBytes) {
     return MakeError(Errc::kCorrupt, "chunk payload size missing or over the cap");
@@ -256,7 +257,11 @@ Result<void> FrameDecoder::DecodeChunk(std::span<const std::uint8_t> payload,
       continue;
     }
     if (type == kItemPointer) {
-      if (!in.Take(7)) return bad;
+      std::uint64_t x, y, buttons, wheel;
+      if (!in.Get(x, 2) || !in.Get(y, 2) || !in.Get(buttons, 1) || !in.Get(wheel, 2)) return bad;
+      if (on_pointer) {
+        on_pointer(DecodedPointer{std::int64_t(t), int(x), int(y), int(buttons), int(std::int16_t(std::uint16_t(wheel)))});
+      }
       continue;
     }
     if (type != kItemFrame) return bad;

@@ -52,6 +52,13 @@ struct DecodedKey {
   bool redacted;
 };
 
+struct DecodedPointer {
+  std::int64_t t_ms;
+  int x, y;
+  int buttons;
+  int wheel;
+};
+
 struct DecodedFrame {
   std::int64_t t_ms;
   bool key_frame;
@@ -66,7 +73,8 @@ class FrameDecoder {
   // Decodes one chunk payload, calling back per item in order.
   Result<void> DecodeChunk(std::span<const std::uint8_t> payload,
                            const std::function<void(const DecodedFrame&)>& on_frame,
-                           const std::function<void(const DecodedKey&)>& on_key);
+                           const std::function<void(const DecodedKey&)>& on_key,
+                           const std::function<void(const DecodedPointer&)>& on_pointer = nullptr);
 
  private:
   int width_, height_;
