@@ -6,7 +6,10 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "broker/api_support.h"
@@ -44,21 +47,33 @@ std::optional<std::string_view> SessionProblem(BrokerContext& ctx, const Ticket&
   return std::nullopt;
 }
 
+// The credential leaves only in this body, over mutual TLS to the gateway. It is spliced
+// into the serialized text (reserved once, so no reallocation leaves a copy behind) rather
+// than put in a JSON value; the HTTP server wipes the body once sent.
 Response Answer(const Request& request, const Ticket& ticket, const VmCredential& credential) {
   json::error_code ec;
   json::value grant = json::parse(credential.grant_json, ec);
   if (ec) return Unavailable(request, MakeError(Errc::kInternal, "stored grant is not JSON"));
-  // The credential leaves only in this body, over mutual TLS to the gateway.
-  return Ok(request, json::object{{"sessionId", ticket.session_id},
-                                  {"researcher", ticket.researcher},
-                                  {"desktopId", credential.desktop_id},
-                                  {"vmEndpoint", credential.endpoint},
-                                  {"vmUsername", credential.username},
-                                  {"vmPassword", std::string(credential.password.reveal())},
-                                  {"grant", std::move(grant)}});
+  const std::string_view password = credential.password.reveal();
+  // Base64url from the provider: nothing to escape, and nothing else is accepted.
+  const bool plain = std::all_of(password.begin(), password.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
+  });
+  if (!plain) return Unavailable(request, MakeError(Errc::kInternal, "VM password is not base64url"));
+  const std::string rest = json::serialize(json::object{{"sessionId", ticket.session_id},
+                                                        {"researcher", ticket.researcher},
+                                                        {"desktopId", credential.desktop_id},
+                                                        {"vmEndpoint", credential.endpoint},
+                                                        {"vmUsername", credential.username},
+                                                        {"grant", std::move(grant)}});
+  std::string body;
+  body.reserve(rest.size() + password.size() + 32);
+  body.append(R"({"vmPassword":")").append(password).append("\",").append(rest, 1);
+  return JsonResponse(http::status::ok, std::move(body), request.version(), request.keep_alive());
 }
 
-Response Redeem(BrokerContext& ctx, ComponentServices& components, const Request& request) {
+Response Redeem(BrokerContext& ctx, ComponentServices& components, const Request& request,
+               const RequestContext& peer) {
   auto body = ParseJsonBody(request);
   if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
   const auto& fields = std::get<json::object>(body);
@@ -76,8 +91,20 @@ Response Redeem(BrokerContext& ctx, ComponentServices& components, const Request
   auto audited =
       ctx.audit.Append(audit::TicketRedeemed(ticket.session_id, ticket.researcher, HexEncode(ticket.nonce), *source));
   if (!audited) return Unavailable(request, audited.error());
-  log::ForSession(ticket.session_id)->info("ticket redeemed by the gateway for {}", ticket.researcher);
+  // From now on this session's terminate orders go to this gateway only.
+  components.orders.Bind(ticket.session_id, peer.client_subject);
+  log::ForSession(ticket.session_id)->info("ticket redeemed by gateway {} for {}", peer.client_subject, ticket.researcher);
   return Answer(request, ticket, *credential);
+}
+
+// The session is over on the gateway's side: its desktop is stopped and wiped now, not
+// when someone notices (a desktop outliving its session is a desktop nobody watches).
+void StopDesktopOf(ComponentServices& components, const SessionRecord& session) {
+  if (components.desktops == nullptr || session.desktop.empty()) return;
+  auto stopped = components.desktops->Stop(session.desktop);
+  if (!stopped && stopped.error().code != Errc::kNotFound) {
+    log::ForSession(session.id)->error("desktop {} not stopped: {}", session.desktop, stopped.error().message);
+  }
 }
 
 // channel.blocked {"channel","bytes"} and session.end {"reason"}; other types are refused.
@@ -112,9 +139,14 @@ Response Events(BrokerContext& ctx, ComponentServices& components, const Request
   if (!session) return Unavailable(request, session.error());
   if (!session->has_value()) return Refuse(http::status::not_found, "not_found", request, "no session " + *session_id);
   if (*type == "session.end") {
-    auto ended = ctx.store.EndSession(*session_id, NowSeconds(ctx), "gateway: session ended");
+    // The session record keeps the gateway's reason (e.g. "gateway_crashed: ..." after a
+    // restart found the session's recording unsealed); a session already ended keeps its first.
+    const std::string reason(detail->as_object().at("reason").as_string());
+    auto ended = ctx.store.EndSession(*session_id, NowSeconds(ctx), "gateway: " + reason);
     if (!ended) return Unavailable(request, ended.error());
     components.vault.Discard(*session_id);
+    components.orders.Forget(*session_id);
+    StopDesktopOf(components, **session);
   }
   if (auto audited = ctx.audit.Append(*event); !audited) return Unavailable(request, audited.error());
   return Ok(request, json::object{});
@@ -140,16 +172,16 @@ json::object OrdersJson(std::vector<TerminateOrder> orders) {
   return json::object{{"orders", std::move(out)}};
 }
 
-asio::awaitable<Response> Orders(ComponentServices& components, const Request& request) {
+asio::awaitable<Response> Orders(ComponentServices& components, const Request& request, std::string gateway) {
   const auto deadline = std::chrono::steady_clock::now() + WaitOf(request);
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  std::vector<TerminateOrder> orders = components.orders.TakeAll();
+  std::vector<TerminateOrder> orders = components.orders.TakeFor(gateway);
   while (orders.empty() && std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(kOrdersPollInterval);
     boost::system::error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
-    orders = components.orders.TakeAll();
+    orders = components.orders.TakeFor(gateway);
   }
   json::object body = OrdersJson(std::move(orders));
   co_return Ok(request, body);
@@ -161,8 +193,8 @@ void AddGatewayRoutes(Router& router, BrokerContext& ctx, ComponentServices& com
   auto* c = &components;
   router.Add(http::verb::post, "/api/gateway/redeem",
              RequireRole(ComponentRole::kGateway,
-                         [&ctx, c](const Request& request, const RequestContext&) -> asio::awaitable<Response> {
-                           co_return Redeem(ctx, *c, request);
+                         [&ctx, c](const Request& request, const RequestContext& peer) -> asio::awaitable<Response> {
+                           co_return Redeem(ctx, *c, request, peer);
                          }));
   router.Add(http::verb::post, "/api/gateway/events",
              RequireRole(ComponentRole::kGateway,
@@ -171,8 +203,8 @@ void AddGatewayRoutes(Router& router, BrokerContext& ctx, ComponentServices& com
                          }));
   router.Add(http::verb::get, "/api/gateway/orders",
              RequireRole(ComponentRole::kGateway,
-                         [c](const Request& request, const RequestContext&) -> asio::awaitable<Response> {
-                           Response response = co_await Orders(*c, request);
+                         [c](const Request& request, const RequestContext& peer) -> asio::awaitable<Response> {
+                           Response response = co_await Orders(*c, request, peer.client_subject);
                            co_return response;
                          }));
 }

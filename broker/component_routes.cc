@@ -27,7 +27,7 @@ std::optional<ComponentRole> RoleOfSubject(std::string_view common_name) {
 
 ComponentServices::ComponentServices(const auth::TicketIssuer& tickets, const Clock& clock, AuditSink& audit,
                                      std::chrono::milliseconds agent_heartbeat_timeout)
-    : agents(clock, audit, agent_heartbeat_timeout), redeemer(tickets.public_key(), tickets.options(), clock) {}
+    : orders(clock), agents(clock, audit, agent_heartbeat_timeout), redeemer(tickets.public_key(), tickets.options(), clock) {}
 
 void ComponentServices::Attach(BrokerContext& ctx) {
   ctx.vm_credentials = &vault;

@@ -31,6 +31,9 @@ struct ComponentServices {
 
   VmCredentialVault vault;
   TerminateOrders orders;
+  // Where a session.end from the gateway stops the desktop (the composition root's pool);
+  // null in tests that run no desktops.
+  DesktopProvider* desktops = nullptr;
   AgentRegistry agents;
   auth::TicketRedeemer redeemer;  // single use is enforced by its nonce cache
 };

@@ -44,25 +44,69 @@ Result<void> KeepVmCredential(VmCredentialVault* vault, const std::string& sessi
                                              desktop.id});
 }
 
-void TerminateOrders::Push(TerminateOrder order) {
+void TerminateOrders::Bind(const std::string& session_id, const std::string& gateway) {
   std::lock_guard lock(mu_);
-  if (orders_.size() >= capacity_) {
-    log::ForSession(order.session_id)->warn("terminate order dropped: {} orders pending", orders_.size());
+  if (gateway_of_.size() >= capacity_) {
+    log::ForSession(session_id)->warn("terminate orders: {} sessions bound; this one's go to every gateway",
+                                      gateway_of_.size());
     return;
   }
-  orders_.push_back(std::move(order));
+  gateway_of_[session_id] = gateway;
+  for (Unbound& unbound : unbound_) {
+    if (unbound.order.session_id != session_id || unbound.delivered_to.count(gateway) != 0) continue;
+    unbound.delivered_to.insert(gateway);
+    bound_[gateway].push_back(unbound.order);
+    ++bound_count_;
+  }
 }
 
-std::vector<TerminateOrder> TerminateOrders::TakeAll() {
+void TerminateOrders::Forget(const std::string& session_id) {
   std::lock_guard lock(mu_);
-  std::vector<TerminateOrder> out(std::make_move_iterator(orders_.begin()), std::make_move_iterator(orders_.end()));
-  orders_.clear();
+  gateway_of_.erase(session_id);
+}
+
+void TerminateOrders::Push(TerminateOrder order) {
+  std::lock_guard lock(mu_);
+  ExpireLocked();
+  if (bound_count_ + unbound_.size() >= capacity_) {
+    log::ForSession(order.session_id)->warn("terminate order dropped: {} orders pending",
+                                            bound_count_ + unbound_.size());
+    return;
+  }
+  const auto bound = gateway_of_.find(order.session_id);
+  if (bound == gateway_of_.end()) {
+    unbound_.push_back({std::move(order), clock_.Monotonic(), {}});
+    return;
+  }
+  bound_[bound->second].push_back(std::move(order));
+  ++bound_count_;
+  gateway_of_.erase(bound);  // one order ends a session; nothing follows it
+}
+
+std::vector<TerminateOrder> TerminateOrders::TakeFor(const std::string& gateway) {
+  std::lock_guard lock(mu_);
+  ExpireLocked();
+  std::vector<TerminateOrder> out;
+  if (auto own = bound_.find(gateway); own != bound_.end()) {
+    out.assign(std::make_move_iterator(own->second.begin()), std::make_move_iterator(own->second.end()));
+    bound_count_ -= own->second.size();
+    bound_.erase(own);
+  }
+  for (Unbound& unbound : unbound_) {
+    if (unbound.delivered_to.insert(gateway).second) out.push_back(unbound.order);
+  }
   return out;
 }
 
-std::size_t TerminateOrders::size() const {
+std::size_t TerminateOrders::size() {
   std::lock_guard lock(mu_);
-  return orders_.size();
+  ExpireLocked();
+  return bound_count_ + unbound_.size();
+}
+
+void TerminateOrders::ExpireLocked() {
+  const Clock::SteadyTime now = clock_.Monotonic();
+  while (!unbound_.empty() && now - unbound_.front().at >= kUnboundLifetime) unbound_.pop_front();
 }
 
 std::string_view AgentStateName(AgentState state) {

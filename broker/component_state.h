@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -66,24 +67,48 @@ struct TerminateOrder {
   std::string reason;
 };
 
-// Orders the gateway collects by long-polling. Drained by whoever polls (one gateway per
-// broker in version 1).
+// Orders gateways collect by long-polling, addressed by the gateway that redeemed the
+// session (its certificate CN, bound at redemption): with several gateways per broker,
+// each gets only the orders for sessions it holds. An order for a session no gateway has
+// redeemed goes to every gateway that polls within kUnboundLifetime (none holds it; one
+// redeeming it at that very moment still gets it), once each.
 class TerminateOrders {
  public:
   // Live sessions are far fewer; past this, orders are dropped with a log line (the
   // session is already ended in the store and its desktop stopped either way).
   static constexpr std::size_t kDefaultCapacity = 4096;
+  // Over two long-poll rounds (kMaxOrdersWait), so every polling gateway sees it.
+  static constexpr std::chrono::seconds kUnboundLifetime{60};
 
-  explicit TerminateOrders(std::size_t capacity = kDefaultCapacity) : capacity_(capacity) {}
+  explicit TerminateOrders(const Clock& clock, std::size_t capacity = kDefaultCapacity)
+      : clock_(clock), capacity_(capacity) {}
 
+  // The gateway that redeemed `session_id`: its orders go there only. Unbound orders for
+  // the session that this gateway has not yet taken move to it.
+  void Bind(const std::string& session_id, const std::string& gateway);
+  // The session ended on its gateway's side: no order needs to reach it any more.
+  void Forget(const std::string& session_id);
   void Push(TerminateOrder order);
-  std::vector<TerminateOrder> TakeAll();
-  std::size_t size() const;
+  // The orders for `gateway`, in the order they were pushed (its own, then unbound ones).
+  std::vector<TerminateOrder> TakeFor(const std::string& gateway);
+  // Orders not yet taken: bound ones, plus unbound ones still within their lifetime.
+  std::size_t size();
 
  private:
-  mutable std::mutex mu_;
+  struct Unbound {
+    TerminateOrder order;
+    Clock::SteadyTime at;
+    std::set<std::string> delivered_to;
+  };
+  void ExpireLocked();
+
+  const Clock& clock_;
   std::size_t capacity_;
-  std::deque<TerminateOrder> orders_;
+  std::mutex mu_;
+  std::map<std::string, std::string> gateway_of_;           // session → gateway
+  std::map<std::string, std::deque<TerminateOrder>> bound_;  // gateway → its orders
+  std::size_t bound_count_ = 0;
+  std::deque<Unbound> unbound_;
 };
 
 enum class AgentState { kUnknown, kHealthy, kSilent };

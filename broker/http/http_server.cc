@@ -9,6 +9,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include "common/log.h"
+#include "common/secret.h"
 #include "net/tls_context.h"
 
 namespace safedesk::broker {
@@ -58,6 +59,26 @@ asio::awaitable<void> WriteResponse(Stream& stream, Response& response,
   co_await http::async_write(stream, response, asio::use_awaitable);
 }
 
+// Request and answer bodies can hold passwords, codes and the gateway's VM credential:
+// wiped when the exchange is over, however it ends (a failed write throws).
+// Declared after both, so it runs while they are still alive.
+class BodyWiper {
+ public:
+  BodyWiper(http::request_parser<http::string_body>& parser, Response& response)
+      : parser_(parser), response_(response) {}
+  ~BodyWiper() {
+    std::string& asked = parser_.get().body();
+    WipeBytes(asked.data(), asked.size());
+    WipeBytes(response_.body().data(), response_.body().size());
+  }
+  BodyWiper(const BodyWiper&) = delete;
+  BodyWiper& operator=(const BodyWiper&) = delete;
+
+ private:
+  http::request_parser<http::string_body>& parser_;
+  Response& response_;
+};
+
 // Reads requests until the peer closes, asks to close, errs or times out.
 asio::awaitable<void> ServeRequests(std::shared_ptr<HttpServer::Shared> shared, Stream& stream,
                                     const RequestContext& context) {
@@ -65,6 +86,8 @@ asio::awaitable<void> ServeRequests(std::shared_ptr<HttpServer::Shared> shared, 
   beast::flat_buffer buffer;
   for (;;) {
     http::request_parser<http::string_body> parser;
+    Response response;
+    BodyWiper wiper(parser, response);
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
     beast::get_lowest_layer(stream).expires_after(options.read_timeout);
@@ -78,14 +101,14 @@ asio::awaitable<void> ServeRequests(std::shared_ptr<HttpServer::Shared> shared, 
       const bool too_large = ec == http::error::body_limit || ec == http::error::header_limit;
       log::Main()->info("http: bad request from {}: {}", context.remote_address, ec.message());
       Request empty;
-      Response response = ErrorResponse(too_large ? http::status::payload_too_large : http::status::bad_request,
-                                         too_large ? "too_large" : "bad_request", empty);
-      response.keep_alive(false);
-      co_await WriteResponse(stream, response, options.write_timeout);
+      Response refusal = ErrorResponse(too_large ? http::status::payload_too_large : http::status::bad_request,
+                                        too_large ? "too_large" : "bad_request", empty);
+      refusal.keep_alive(false);
+      co_await WriteResponse(stream, refusal, options.write_timeout);
       co_return;
     }
     const Request& request = parser.get();
-    Response response = co_await shared->handler(request, context);
+    response = co_await shared->handler(request, context);
     response.keep_alive(request.keep_alive() && response.keep_alive());
     AddSecurityHeaders(response);
     co_await WriteResponse(stream, response, options.write_timeout);

@@ -110,6 +110,7 @@ class ComponentApiTest : public RequestsApiTest {
                                                    pki.ca.certificate_pem);
     ASSERT_TRUE(tls.ok()) << tls.error().message;
     tls_ = std::move(*tls);
+    components_->desktops = &provider();  // as the broker hands it its pool
     broker::AddComponentRoutes(router_, harness().ctx(), *components_);
     server_ = std::make_unique<broker::HttpServer>(io_, *tls_, broker::HttpServerOptions{}, router_.AsHandler());
     auto listening = server_->Listen("127.0.0.1", 0);

@@ -99,7 +99,9 @@ TEST_F(ComponentGatewayTest, TerminatedSessionIsNotRedeemable) {
 }
 
 TEST_F(ComponentGatewayTest, OrdersLongPollReturnsAnAdminTermination) {
-  const std::string session = Started().String("sessionId");
+  const ApiResponse started = Started();
+  const std::string session = started.String("sessionId");
+  ASSERT_EQ(Redeem(started.String("ticket")).status, 200);
   auto poll = std::async(std::launch::async, [this] { return Gateway().Get("/api/gateway/orders?wait=20"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto asked = std::chrono::steady_clock::now();
@@ -112,6 +114,31 @@ TEST_F(ComponentGatewayTest, OrdersLongPollReturnsAnAdminTermination) {
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0].at("sessionId").as_string(), session);
   EXPECT_EQ(list[0].at("reason").as_string(), "policy");
+}
+
+// Two gateways on one broker: the order goes to the one holding the session, and the
+// other never sees it (it would cut nobody, but must not drain it either).
+TEST_F(ComponentGatewayTest, OrdersGoToTheGatewayThatRedeemedTheSession) {
+  const ApiResponse started = Started();
+  const std::string session = started.String("sessionId");
+  const ComponentResponse redeemed = Component("gateway-east")
+                                         .Post("/api/gateway/redeem", json::object{{"ticket", started.String("ticket")},
+                                                                                   {"source", "127.0.0.1"}});
+  ASSERT_EQ(redeemed.status, 200);
+  ASSERT_EQ(ada_->Post("/api/admin/sessions/terminate", json::object{{"id", session}, {"reason", "policy"}}).status,
+            200);
+  EXPECT_TRUE(Component("gateway-west").Get("/api/gateway/orders").json.at("orders").as_array().empty());
+  const auto list = Component("gateway-east").Get("/api/gateway/orders").json.at("orders").as_array();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].at("sessionId").as_string(), session);
+}
+
+TEST_F(ComponentGatewayTest, AnUnredeemedSessionsOrderReachesEveryGateway) {
+  const std::string session = Started().String("sessionId");
+  ASSERT_EQ(ada_->Post("/api/admin/sessions/terminate", json::object{{"id", session}, {"reason", "policy"}}).status,
+            200);
+  EXPECT_EQ(Component("gateway-east").Get("/api/gateway/orders").json.at("orders").as_array().size(), 1u);
+  EXPECT_EQ(Component("gateway-west").Get("/api/gateway/orders").json.at("orders").as_array().size(), 1u);
 }
 
 TEST_F(ComponentGatewayTest, OrdersWithoutWaitAnswersAtOnce) {
@@ -142,6 +169,18 @@ TEST_F(ComponentGatewayTest, SessionEndEventEndsTheSession) {
   ASSERT_TRUE(record.ok() && record->has_value());
   EXPECT_NE((*record)->ended_at, 0);
   EXPECT_EQ(harness().AuditOfType("session.end").size(), 1u);
+}
+
+TEST_F(ComponentGatewayTest, SessionEndEventStopsTheDesktop) {
+  const std::string session = Started().String("sessionId");
+  ASSERT_EQ(provider().List().size(), 1u);
+  ASSERT_EQ(Gateway()
+                .Post("/api/gateway/events", json::object{{"sessionId", session},
+                                                          {"type", "session.end"},
+                                                          {"detail", json::object{{"reason", "logout"}}}})
+                .status,
+            200);
+  EXPECT_TRUE(provider().List().empty()) << "a desktop never outlives its session";
 }
 
 TEST_F(ComponentGatewayTest, UnknownEventTypeIsRefused) {

@@ -34,18 +34,59 @@ TEST(ComponentVaultTest, DiscardForgets) {
   EXPECT_EQ(vault.size(), 0u);
 }
 
-TEST(ComponentOrdersTest, TakeAllDrainsInOrder) {
-  TerminateOrders orders;
+TEST(ComponentOrdersTest, AnUnboundOrderReachesEveryGatewayOnce) {
+  ManualClock clock;
+  TerminateOrders orders(clock);
   orders.Push({"s1", "a"});
   orders.Push({"s2", "b"});
-  auto taken = orders.TakeAll();
+  auto taken = orders.TakeFor("gateway-a");
   ASSERT_EQ(taken.size(), 2u);
   EXPECT_EQ(taken[0].session_id, "s1");
-  EXPECT_TRUE(orders.TakeAll().empty());
+  EXPECT_TRUE(orders.TakeFor("gateway-a").empty()) << "once each";
+  EXPECT_EQ(orders.TakeFor("gateway-b").size(), 2u);
+}
+
+TEST(ComponentOrdersTest, ABoundOrderReachesOnlyItsGateway) {
+  ManualClock clock;
+  TerminateOrders orders(clock);
+  orders.Bind("s1", "gateway-a");
+  orders.Push({"s1", "policy"});
+  EXPECT_TRUE(orders.TakeFor("gateway-b").empty());
+  const auto taken = orders.TakeFor("gateway-a");
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].reason, "policy");
+  EXPECT_EQ(orders.size(), 0u);
+}
+
+TEST(ComponentOrdersTest, BindingMovesAnOrderPushedJustBefore) {
+  ManualClock clock;
+  TerminateOrders orders(clock);
+  orders.Push({"s1", "policy"});  // terminated while the gateway was redeeming
+  orders.Bind("s1", "gateway-a");
+  EXPECT_EQ(orders.TakeFor("gateway-a").size(), 1u);
+}
+
+TEST(ComponentOrdersTest, UnboundOrdersExpire) {
+  ManualClock clock;
+  TerminateOrders orders(clock);
+  orders.Push({"s1", "policy"});
+  clock.Advance(TerminateOrders::kUnboundLifetime);
+  EXPECT_TRUE(orders.TakeFor("gateway-a").empty());
+  EXPECT_EQ(orders.size(), 0u);
+}
+
+TEST(ComponentOrdersTest, ForgottenSessionsOrdersGoEverywhere) {
+  ManualClock clock;
+  TerminateOrders orders(clock);
+  orders.Bind("s1", "gateway-a");
+  orders.Forget("s1");
+  orders.Push({"s1", "late"});
+  EXPECT_EQ(orders.TakeFor("gateway-b").size(), 1u);
 }
 
 TEST(ComponentOrdersTest, CapDropsExtraOrders) {
-  TerminateOrders orders(1);
+  ManualClock clock;
+  TerminateOrders orders(clock, 1);
   orders.Push({"s1", "a"});
   orders.Push({"s2", "b"});
   EXPECT_EQ(orders.size(), 1u);
