@@ -6,19 +6,25 @@
 #include <boost/asio/ip/address.hpp>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "auth/lockout.h"
 #include "auth/privsep_password.h"
 #include "broker/admin_api.h"
+#include "broker/agent_certs.h"
 #include "broker/audit_api_routes.h"
 #include "broker/broker_context.h"
 #include "broker/component_routes.h"
+#include "broker/desktop_pool.h"
 #include "broker/login_routes.h"
+#include "broker/projects.h"
 #include "broker/provider_host_process.h"
 #include "broker/provider_sandbox.h"
 #include "broker/requests_api.h"
+#include "broker/session_start.h"
 #include "broker/http/http_server.h"
 #include "broker/http/router.h"
 #include "net/tls_context.h"
@@ -26,6 +32,7 @@
 #include "common/audit_events.h"
 #include "common/audit_log.h"
 #include "common/log.h"
+#include "common/session_grant.h"
 #include "common/worker_pool.h"
 #include "config/cli.h"
 
@@ -53,11 +60,11 @@ struct Services {
   std::unique_ptr<WebSessions> web_sessions;
 };
 
-// The privileged PAM helper sits beside the broker's own executable.
-std::string AuthHelperPath() {
+// The privileged PAM helper, the agent: executables installed beside the broker's own.
+std::string Sibling(std::string_view name) {
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return (ec ? std::filesystem::path("safedesk-auth-helper") : self.parent_path() / "safedesk-auth-helper").string();
+  return (ec ? std::filesystem::path(name) : self.parent_path() / name).string();
 }
 
 auth::TotpOptions TotpOptionsFrom(const config::AuthConfig& a) {
@@ -74,7 +81,7 @@ auth::TotpOptions TotpOptionsFrom(const config::AuthConfig& a) {
 Result<void> OpenAuth(const config::Config& config, Services& s) {
   const config::AuthConfig& a = config.auth;
   auto verifier = auth::HelperPasswordVerifier::Spawn(
-      {AuthHelperPath(), a.pam_service, static_cast<std::size_t>(a.pam_workers), std::chrono::seconds(30)});
+      {Sibling("safedesk-auth-helper"), a.pam_service, static_cast<std::size_t>(a.pam_workers), std::chrono::seconds(30)});
   if (!verifier) return MakeError(verifier.error().code, "PAM helper: " + verifier.error().message);
   s.verifier = std::move(*verifier);
   s.lockout = std::make_unique<auth::Lockout>(
@@ -126,6 +133,8 @@ Result<Services> OpenServices(const config::Config& config) {
   auto store = SqliteStore::Open(config.broker.state_db);
   if (!store) return MakeError(store.error().code, "state store: " + store.error().message);
   services.store = std::move(*store);
+  auto seeded = SeedProjects(config, *services.store, *services.audit, SystemClock());
+  if (!seeded) return MakeError(seeded.error().code, "projects: " + seeded.error().message);
   auto tls = net::MakeServerTlsContext({config.broker.tls_cert, config.broker.tls_key, {}});
   if (!tls) return MakeError(tls.error().code, "TLS: " + tls.error().message);
   services.tls = std::move(*tls);
@@ -196,6 +205,82 @@ Result<void> StartComponentListener(const config::Config& config, asio::io_conte
   return Ok();
 }
 
+
+// ---- Desktops: sandboxes (sandbox/DESIGN.md) when a helper is configured, started here
+// while the broker may still be root; otherwise host processes (tests, development).
+struct Desktops {
+  std::unique_ptr<AgentCertIssuer> issuer;  // outlives the provider that uses it
+  std::unique_ptr<DesktopProvider> provider;
+};
+
+Result<std::string> ReadText(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) return MakeError(Errc::kIo, "cannot read " + path.string());
+  return text.str();
+}
+
+// With broker.agent_issuer_*: every sandbox runs the agent with its own certificate and
+// is ready only once the agent registered with lockdown passed (OpenDesktops' status).
+Result<void> AddAgents(const config::Config& config, Desktops& out,
+                       SandboxProviderOptions& options, std::vector<std::string>& helper_args) {
+  if (config.broker.agent_issuer_cert.empty()) {
+    log::Main()->warn("sandbox desktops run without an agent: broker.agent_issuer_cert is not set");
+    return Ok();
+  }
+  // A certificate outlives the longest session any grant allows (projects are edited in
+  // the store), plus a day as a spare; the desktop, and its key, go long before.
+  const std::chrono::seconds lifetime = kMaxGrantDuration + std::chrono::hours(24);
+  auto issuer = AgentCertIssuer::Load(config.broker.agent_issuer_cert, config.broker.agent_issuer_key, SystemClock(),
+                                      lifetime);
+  if (!issuer) return MakeError(issuer.error().code, "broker.agent_issuer_cert: " + issuer.error().message);
+  out.issuer = std::move(*issuer);
+  // What agents trust for the broker and gateway: [agent] ca_cert, else the deployment CA.
+  auto ca = ReadText(config.agent.ca_cert.empty() ? config.broker.client_ca : config.agent.ca_cert);
+  if (!ca) return ca.error();
+  options.agent_issuer = out.issuer.get();
+  options.agent_ca_pem = std::move(*ca);
+  options.agent_config_template = SandboxAgentConfigTemplate(config, options.net_prefix);
+  helper_args.insert(helper_args.end(), {"--agent", Sibling("safedesk-agent")});
+  return Ok();
+}
+
+Result<void> OpenDesktops(const config::Config& config, AgentRegistry& agents, Desktops& out) {
+  if (config.broker.sandbox_helper.empty()) {
+    HostProcessOptions provider_options;
+    provider_options.runtime_dir = config.broker.state_db.parent_path() / "desktops";
+    out.provider = std::make_unique<HostProcessProvider>(provider_options, SystemRandom());
+    return Ok();
+  }
+  std::error_code ec;
+  const auto runtime = std::filesystem::absolute(config.broker.state_db.parent_path() / "sandboxes", ec);
+  std::vector<std::string> helper_args = {
+      "--runtime-dir", runtime.string(), "--agent-feed-port", std::to_string(config.gateway.agent_feed_listen.port),
+      "--registration-port", std::to_string(config.broker.component_listen.port)};
+  SandboxProviderOptions options;
+  SAFEDESK_TRY(AddAgents(config, out, options, helper_args));
+  auto helper = sandbox::SandboxClient::Start({config.broker.sandbox_helper, std::move(helper_args)});
+  if (!helper) return MakeError(helper.error().code, "sandbox helper: " + helper.error().message);
+  int max_desktops = 0;
+  for (const auto& pool : config.pools) max_desktops += pool.max_desktops;
+  options.max_desktops = static_cast<std::size_t>(std::max(1, max_desktops));
+  AgentStatusFn status = [&agents](const std::string& id) {
+    switch (agents.Readiness(id)) {
+      case AgentReadiness::kReady:
+        return AgentStatus::kReady;
+      case AgentReadiness::kLockdownFailed:
+        return AgentStatus::kLockdownFailed;
+      case AgentReadiness::kSilent:
+        return AgentStatus::kSilent;
+      default:
+        return AgentStatus::kUnknown;
+    }
+  };
+  out.provider = std::make_unique<SandboxProvider>(std::move(*helper), options, SystemRandom(), std::move(status));
+  return Ok();
+}
+
 }  // namespace
 
 int Run(const config::Config& config) {
@@ -211,35 +296,24 @@ int Run(const config::Config& config) {
   BrokerContext ctx{config, *services->store, *services->audit, SystemClock(), SystemRandom(),
                     *services->web_sessions, *services->passwords, *services->totp, *services->secret_box,
                     *services->webauthn, *services->tickets};
-  // Desktops run in sandboxes (sandbox/DESIGN.md) when a helper is configured, started
-  // here while the broker may still be root; otherwise as host processes (tests).
-  std::unique_ptr<DesktopProvider> provider_owner;
-  if (config.broker.sandbox_helper.empty()) {
-    HostProcessOptions provider_options;
-    provider_options.runtime_dir = config.broker.state_db.parent_path() / "desktops";
-    provider_owner = std::make_unique<HostProcessProvider>(provider_options, SystemRandom());
-  } else {
-    std::error_code ec;
-    const auto runtime = std::filesystem::absolute(config.broker.state_db.parent_path() / "sandboxes", ec);
-    auto helper = sandbox::SandboxClient::Start(
-        {config.broker.sandbox_helper,
-         {"--runtime-dir", runtime.string(), "--agent-feed-port", std::to_string(config.gateway.agent_feed_listen.port),
-          "--registration-port", std::to_string(config.broker.component_listen.port)}});
-    if (!helper) {
-      logger->error("safedesk-broker cannot start the sandbox helper: {}", helper.error().message);
-      return config::kExitConfigError;
-    }
-    SandboxProviderOptions sandbox_options;
-    int max_desktops = 0;
-    for (const auto& pool : config.pools) max_desktops += pool.max_desktops;
-    sandbox_options.max_desktops = static_cast<std::size_t>(std::max(1, max_desktops));
-    provider_owner = std::make_unique<SandboxProvider>(std::move(*helper), sandbox_options, SystemRandom());
-  }
-  DesktopProvider& provider = *provider_owner;
-  Router router(config.broker.web_root);
   ComponentServices components(*services->tickets, SystemClock(), *services->audit,
                                config.broker.agent_heartbeat_timeout);
   components.Attach(ctx);
+  Desktops desktops;
+  if (auto opened = OpenDesktops(config, components.agents, desktops); !opened) {
+    logger->error("safedesk-broker cannot start its desktops: {}", opened.error().message);
+    return config::kExitConfigError;
+  }
+  // Every start, spare and stop goes through the pools ([[pools]], DESIGN.md).
+  DesktopPool pool(*desktops.provider, config, *services->store, SystemClock(), *services->audit);
+  pool.SetSessionHooks([&ctx](const std::string& id) { return SessionLivenessOf(ctx, id); },
+                       [&ctx](const std::string& session, const std::string& desktop) {
+                         EndSessionOfLostDesktop(ctx, session, desktop);
+                       });
+  pool.SetStoppedHook([&components](const std::string& desktop) { components.agents.Forget(desktop); });
+  DesktopProvider& provider = pool;
+  components.desktops = &pool;  // a gateway's session.end stops the desktop
+  Router router(config.broker.web_root);
   AddRoutes(router, ctx, provider);
   HttpServer server(io, *services->tls, ServerOptions(config), router.AsHandler());
   if (auto listening = server.Listen(config.broker.listen.host, config.broker.listen.port); !listening) {
@@ -255,6 +329,7 @@ int Run(const config::Config& config) {
     logger->error("safedesk-broker cannot write its audit log: {}", started.error().message);
     return config::kExitConfigError;
   }
+  pool.RunMaintenance();
   std::vector<std::thread> threads;
   for (int i = 0; i < kIoThreads; ++i) threads.emplace_back([&io] { io.run(); });
   // Flushed now: operators and tests wait for this line to know the service is up.
@@ -266,6 +341,7 @@ int Run(const config::Config& config) {
   if (component_listener.server) component_listener.server->Stop();
   io.stop();
   for (auto& thread : threads) thread.join();
+  pool.StopMaintenance();
   if (auto closed = services->audit->Close(); !closed) {
     logger->error("audit log close failed: {}", closed.error().message);
     return 1;

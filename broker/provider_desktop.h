@@ -67,6 +67,13 @@ class DesktopProvider {
   // Stops the desktop and removes everything it wrote. Unknown ids are kNotFound.
   virtual Result<void> Stop(const std::string& id) = 0;
   virtual std::vector<DesktopInfo> List() const = 0;
+  // Whether a Start of `spec` could be served now, asked before anything is spent (an
+  // approval); kLimitExceeded when the desktops `spec` may use are all taken. A plain
+  // provider admits everything and enforces its own cap in Start.
+  virtual Result<void> Admit(const DesktopSpec& spec) {
+    (void)spec;
+    return safedesk::Ok();  // broker::Ok is the HTTP answer
+  }
 };
 
 struct ReadyWait {

@@ -9,6 +9,8 @@
 
 #include <set>
 
+#include <fmt/format.h>
+
 #include "broker/provider_host_process.h"
 #include "common/encoding.h"
 #include "common/log.h"
@@ -45,7 +47,61 @@ std::string ReplaceAll(std::string text, const std::string& from, const std::str
   return text;
 }
 
+// A TOML basic string: mask rules are regular expressions, full of backslashes.
+std::string TomlString(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string_view ProcessArgsName(config::ProcessArgs args) {
+  switch (args) {
+    case config::ProcessArgs::kTruncated:
+      return "truncated";
+    case config::ProcessArgs::kOff:
+      return "off";
+    default:
+      return "hashed";
+  }
+}
+
 }  // namespace
+
+std::string SandboxAgentConfigTemplate(const config::Config& config, const std::string& net_prefix) {
+  const std::string gateway = net_prefix + ".0.1";
+  const config::AgentConfig& agent = config.agent;
+  std::string out = fmt::format(
+      "# Written by the broker for one sandbox desktop; relative paths are under /run/safedesk.\n"
+      "[agent]\n"
+      "desktop_id = \"{{desktop_id}}\"\n"
+      "session_id = \"{{session_id}}\"\n"
+      "broker_url = \"https://{}:{}\"\n"
+      "gateway_feed = \"{}:{}\"\n"
+      "cert = \"agent.crt\"\n"
+      "key = \"agent.key\"\n"
+      "ca_cert = \"ca.crt\"\n"
+      "display = \":0\"\n"
+      "dataset_path = \"/data\"\n"
+      "allowed_peers = [\"{}/32\"]\n"
+      "process_args = \"{}\"\n"
+      "heartbeat_interval = \"{}ms\"\n",
+      gateway, config.broker.component_listen.port, gateway, config.gateway.agent_feed_listen.port, gateway,
+      ProcessArgsName(agent.process_args),
+      std::chrono::duration_cast<std::chrono::milliseconds>(agent.heartbeat_interval).count());
+  for (const config::MaskRule& rule : agent.mask_rules) {
+    out += "[[agent.mask_rules]]\nwm_class = " + TomlString(rule.wm_class) + "\ntitle = " + TomlString(rule.title) + "\n";
+  }
+  return out;
+}
 
 SandboxProvider::SandboxProvider(std::unique_ptr<sandbox::SandboxClient> helper, SandboxProviderOptions options,
                                  Random& random, AgentStatusFn agent_status)
@@ -82,6 +138,13 @@ Result<DesktopHandle> SandboxProvider::Start(const DesktopSpec& spec) {
   if (!options_.agent_config_template.empty()) {
     params.agent_config = ReplaceAll(ReplaceAll(options_.agent_config_template, "{desktop_id}", desktop.info.id),
                                      "{session_id}", spec.session_id);
+    if (options_.agent_issuer != nullptr) {
+      auto credentials = options_.agent_issuer->Issue(desktop.info.id, random_);
+      if (!credentials) return credentials.error();
+      params.agent_cert = std::move(credentials->cert_pem);
+      params.agent_key = std::move(credentials->key_pem);
+      params.agent_ca = options_.agent_ca_pem;
+    }
   }
   if (auto made = helper_->CreateNetwork(number); !made) return made.error();
   if (auto launched = helper_->Launch(number, params); !launched) {
@@ -106,6 +169,7 @@ Result<DesktopState> SandboxProvider::Probe(const std::string& id) {
     case AgentStatus::kReady:
       return DesktopState::kReady;
     case AgentStatus::kLockdownFailed:
+    case AgentStatus::kSilent:  // it registered, then stopped heartbeating: dead or wedged
       return DesktopState::kFailed;
     default:
       return DesktopState::kStarting;

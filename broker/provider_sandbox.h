@@ -9,8 +9,10 @@
 #include <memory>
 #include <mutex>
 
+#include "broker/agent_certs.h"
 #include "broker/provider_desktop.h"
 #include "common/random.h"
+#include "config/config.h"
 #include "sandbox/sandbox_client.h"
 
 namespace safedesk::broker {
@@ -24,7 +26,19 @@ struct SandboxProviderOptions {
   // text of the agent's config file, in which "{desktop_id}" and "{session_id}" are
   // replaced per desktop, and readiness waits for `agent_status`.
   std::string agent_config_template;
+  // With an agent: each desktop gets its own certificate (CN agent-<desktop id>) from
+  // this issuer, as /run/safedesk/agent.{crt,key}, and agent_ca_pem as /run/safedesk/ca.crt.
+  // Null: the template must name files of its own (tests without TLS).
+  const AgentCertIssuer* agent_issuer = nullptr;
+  std::string agent_ca_pem;
 };
+
+// The agent's config file for a sandbox desktop ("{desktop_id}"/"{session_id}" filled in
+// per desktop): the broker's component listener and the gateway's agent feed at the
+// sandboxes' gateway address (net_prefix.0.1, the only peer a sandbox reaches), the
+// per-desktop certificate files under /run/safedesk, the dataset at /data, and the
+// deployment's [agent] mask rules, process_args and heartbeat interval.
+std::string SandboxAgentConfigTemplate(const config::Config& config, const std::string& net_prefix);
 
 class SandboxProvider final : public DesktopProvider {
  public:

@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 
 #include "broker/component_state.h"
+#include "broker/desktop_pool.h"
 #include "broker/requests_common.h"
 #include "broker/requests_policy.h"
 #include "common/audit_events.h"
@@ -15,9 +16,16 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
+// What the researcher sees when every desktop of the pool is taken: a 503 with its own
+// code, so the page can say "try again later" rather than "something failed".
+Response PoolFull(const Request& request, const Error& error) {
+  return Refuse(http::status::service_unavailable, "pool_full", request, error.message);
+}
+
 struct StartPlan {
   Caller caller;
   RequestRecord record;
+  ProjectRecord project;  // as administrators last wrote it: its dataset and pool
   Sha256Digest grant_digest{};
   std::string grant_json;  // canonical; what the gateway receives on redemption
   std::string session_id;
@@ -31,7 +39,7 @@ OrResponse<StartPlan> Prepare(BrokerContext& ctx, const Request& request, const 
   if (auto* refused = std::get_if<Response>(&body)) return std::move(*refused);
   auto id = StringField(std::get<json::object>(body), "id", kMaxNameBytes);
   if (!id) return Refuse(http::status::bad_request, "bad_request", request, "missing id");
-  StartPlan plan{std::move(std::get<Caller>(caller)), {}, {}, {}, {}};
+  StartPlan plan{std::move(std::get<Caller>(caller)), {}, {}, {}, {}, {}};
   auto record = ctx.store.GetRequest(*id);
   if (!record) return Unavailable(request, record.error());
   // Someone else's request looks exactly like a missing one.
@@ -40,12 +48,18 @@ OrResponse<StartPlan> Prepare(BrokerContext& ctx, const Request& request, const 
   }
   plan.record = std::move(**record);
   // Policy may have changed since the request: decide again, with today's roles.
-  auto decision = DecideSessionGrant(ctx.config, plan.caller.user.name, plan.caller.user.roles, plan.record.project,
-                                     std::chrono::seconds(plan.record.duration_seconds));
+  auto decided = DecideSessionGrant(ctx.config, ctx.store, plan.caller.user.name, plan.caller.user.roles,
+                                    plan.record.project, std::chrono::seconds(plan.record.duration_seconds));
+  if (!decided) return Unavailable(request, decided.error());
+  const auth::GrantDecision& decision = *decided;
   if (!decision.ok()) {
     return Refuse(http::status::forbidden, "forbidden", request,
                   "policy refused at start: " + std::string(auth::PolicyDenialName(decision.denial())));
   }
+  auto project = ctx.store.FindProject(plan.record.project);
+  if (!project) return Unavailable(request, project.error());
+  if (!project->has_value()) return Refuse(http::status::forbidden, "forbidden", request, "project vanished");
+  plan.project = std::move(**project);
   auto digest = GrantDigest(decision.grant());
   auto grant_json = CanonicalGrantJson(decision.grant());
   auto session_id = NewId(ctx.random);
@@ -56,6 +70,21 @@ OrResponse<StartPlan> Prepare(BrokerContext& ctx, const Request& request, const 
   plan.grant_json = std::move(*grant_json);
   plan.session_id = std::move(*session_id);
   return plan;
+}
+
+// Refuses before the approval is spent when the project's pool has no desktop to give
+// (the researcher may try again later with the same approval); audited.
+std::optional<Response> Admit(BrokerContext& ctx, DesktopProvider& provider, const StartPlan& plan,
+                              const Request& request) {
+  auto admitted = provider.Admit(DesktopSpecFor(ctx.config, plan.project, plan.session_id));
+  if (admitted) return std::nullopt;
+  if (admitted.error().code != Errc::kLimitExceeded) return Unavailable(request, admitted.error());
+  if (auto audited = ctx.audit.Append(audit::SessionStartRefused(plan.record.id, plan.record.user,
+                                                                 plan.record.project, plan.project.pool, "pool_full"));
+      !audited) {
+    return Unavailable(request, audited.error());
+  }
+  return PoolFull(request, admitted.error());
 }
 
 // Consumes the approval; 409 if it is not approved, already used or past its window.
@@ -74,24 +103,9 @@ std::optional<Response> Consume(BrokerContext& ctx, const StartPlan& plan, const
   return std::nullopt;
 }
 
-DesktopSpec SpecFor(const config::Config& config, const StartPlan& plan) {
-  DesktopSpec spec;
-  spec.session_id = plan.session_id;
-  spec.project = plan.record.project;
-  spec.gateway_address = config.gateway.listen.ToString();
-  if (const config::ProjectConfig* project = config.FindProject(plan.record.project)) {
-    spec.dataset_path = project->dataset_path;
-    if (const config::PoolConfig* pool = config.FindPool(project->pool)) {
-      spec.width = pool->screen.width;
-      spec.height = pool->screen.height;
-    }
-  }
-  return spec;
-}
-
 asio::awaitable<Result<DesktopHandle>> LaunchDesktop(BrokerContext& ctx, DesktopProvider& provider,
                                                      const StartPlan& plan, ReadyWait wait) {
-  auto handle = provider.Start(SpecFor(ctx.config, plan));
+  auto handle = provider.Start(DesktopSpecFor(ctx.config, plan.project, plan.session_id));
   if (!handle) co_return handle.error();
   auto ready = co_await WaitUntilReady(provider, handle->id, wait);
   if (!ready) {
@@ -137,15 +151,41 @@ void AbandonStart(BrokerContext& ctx, DesktopProvider& provider, const StartPlan
 
 }  // namespace
 
+SessionLiveness SessionLivenessOf(BrokerContext& ctx, const std::string& session_id) {
+  auto session = ctx.store.GetSession(session_id);
+  if (!session || !session->has_value()) return SessionLiveness::kUnknown;
+  return (*session)->ended_at == 0 ? SessionLiveness::kLive : SessionLiveness::kEnded;
+}
+
+void EndSessionOfLostDesktop(BrokerContext& ctx, const std::string& session_id, const std::string& desktop_id) {
+  auto ended = ctx.store.EndSession(session_id, NowSeconds(ctx), std::string(kDesktopCrashed));
+  if (!ended) {
+    log::ForSession(session_id)->error("cannot end the session of lost desktop {}: {}", desktop_id,
+                                       ended.error().message);
+  } else if (!*ended) {
+    return;  // ended meanwhile (terminated, logged out): its own path audited it
+  }
+  // The gateway drops the researcher's connection on this order; an unredeemed credential is void.
+  if (ctx.terminate_orders != nullptr) ctx.terminate_orders->Push({session_id, std::string(kDesktopCrashed)});
+  if (ctx.vm_credentials != nullptr) ctx.vm_credentials->Discard(session_id);
+  if (auto audited = ctx.audit.Append(audit::SessionDesktopLost(session_id, desktop_id, kDesktopCrashed)); !audited) {
+    log::ForSession(session_id)->error("audit of the lost desktop {} failed: {}", desktop_id, audited.error().message);
+  }
+  log::ForSession(session_id)->warn("session ended: desktop {} crashed", desktop_id);
+}
+
 asio::awaitable<Response> StartSession(BrokerContext& ctx, DesktopProvider& provider, const Request& request,
                                        const RequestContext& peer, ReadyWait wait) {
   auto prepared = Prepare(ctx, request, peer);
   if (auto* refused = std::get_if<Response>(&prepared)) co_return std::move(*refused);
   const StartPlan& plan = std::get<StartPlan>(prepared);
+  if (auto refused = Admit(ctx, provider, plan, request)) co_return std::move(*refused);
   if (auto refused = Consume(ctx, plan, request)) co_return std::move(*refused);
   auto desktop = co_await LaunchDesktop(ctx, provider, plan, wait);
   if (!desktop) {
     AbandonStart(ctx, provider, plan, desktop.error(), "");
+    // Another start took the last place between Admit and here.
+    if (desktop.error().code == Errc::kLimitExceeded) co_return PoolFull(request, desktop.error());
     co_return Unavailable(request, desktop.error());
   }
   auto ticket = Commit(ctx, plan, *desktop, peer);

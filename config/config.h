@@ -57,6 +57,11 @@ struct BrokerConfig {
   Duration agent_heartbeat_timeout = seconds(15);
   // safedesk-sandbox-helper; empty: desktops run as host processes (tests, development).
   Path sandbox_helper;
+  // The CA that issues each sandbox desktop's agent certificate (CN agent-<desktop id>):
+  // client_ca or a CA under it. Both set: every sandbox desktop runs the agent and is
+  // handed out only once its agent registered with lockdown passed. Both empty: no agent.
+  Path agent_issuer_cert;
+  Path agent_issuer_key;
   bool operator==(const BrokerConfig&) const = default;
 };
 

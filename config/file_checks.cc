@@ -39,6 +39,8 @@ std::vector<KeyFile> KeyFiles(const Config& c) {
       {"broker.tls_cert", &c.broker.tls_cert, FileKind::kPublic, broker},
       {"broker.tls_key", &c.broker.tls_key, FileKind::kPrivate, broker},
       {"broker.client_ca", &c.broker.client_ca, FileKind::kPublic, broker},
+      {"broker.agent_issuer_cert", &c.broker.agent_issuer_cert, FileKind::kPublic, broker},
+      {"broker.agent_issuer_key", &c.broker.agent_issuer_key, FileKind::kPrivate, broker},
       {"gateway.tls_cert", &c.gateway.tls_cert, FileKind::kPublic, gateway},
       {"gateway.tls_key", &c.gateway.tls_key, FileKind::kPrivate, gateway},
       {"gateway.client_cert", &c.gateway.client_cert, FileKind::kPublic, gateway},

@@ -54,6 +54,8 @@ void ReadBroker(TableReader& r, BrokerConfig& c) {
   r.DurationIn("approval_validity", c.approval_validity, minutes(1), days(365));
   r.DurationIn("agent_heartbeat_timeout", c.agent_heartbeat_timeout, seconds(1), minutes(10));
   r.PathValue("sandbox_helper", c.sandbox_helper, false);
+  r.PathValue("agent_issuer_cert", c.agent_issuer_cert, false);
+  r.PathValue("agent_issuer_key", c.agent_issuer_key, false);
 }
 
 void ReadGateway(TableReader& r, GatewayConfig& c) {
@@ -274,6 +276,13 @@ void CheckPoolReferences(const Config& c, LoadContext& context) {
         fmt::format("projects[{}].pool", i),
         fmt::format("expected the name of a [[pools]] entry ({}), found {}",
                     names.empty() ? "none defined" : ChoiceList(names), Quote(pool)));
+  }
+  if (c.broker.agent_issuer_cert.empty() != c.broker.agent_issuer_key.empty()) {
+    const bool cert_missing = c.broker.agent_issuer_cert.empty();
+    context.ErrorAtKey(cert_missing ? "broker.agent_issuer_key" : "broker.agent_issuer_cert",
+                       fmt::format("expected broker.{} as well (the agent certificate issuer needs "
+                                   "both certificate and key), found it unset",
+                                   cert_missing ? "agent_issuer_cert" : "agent_issuer_key"));
   }
   for (std::size_t i = 0; i < c.pools.size(); ++i) {
     if (c.pools[i].warm_spares <= c.pools[i].max_desktops) continue;

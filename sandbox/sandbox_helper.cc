@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -181,7 +182,10 @@ Result<pid_t> SandboxHelper::Launch(std::uint16_t n, const LaunchParams& params)
   fs::permissions(dir, fs::perms(0711), ec);
   if (::chown(priv.c_str(), uid, gid) != 0 || ::chmod(priv.c_str(), 0500) != 0 ||
       !WriteFile(priv / "sam", params.sam_line.reveal(), 0400, uid, gid) ||
-      (!params.agent_config.empty() && !WriteFile(priv / "agent.toml", params.agent_config, 0400, uid, gid))) {
+      (!params.agent_config.empty() && !WriteFile(priv / "agent.toml", params.agent_config, 0400, uid, gid)) ||
+      (!params.agent_cert.empty() && !WriteFile(priv / "agent.crt", params.agent_cert, 0400, uid, gid)) ||
+      (!params.agent_key.empty() && !WriteFile(priv / "agent.key", params.agent_key.reveal(), 0400, uid, gid)) ||
+      (!params.agent_ca.empty() && !WriteFile(priv / "ca.crt", params.agent_ca, 0400, uid, gid))) {
     return MakeError(Errc::kIo, "cannot write the desktop's private files");
   }
   const int netns = ::open(("/run/netns/" + Netns(n)).c_str(), O_RDONLY | O_CLOEXEC);
@@ -198,8 +202,10 @@ Result<pid_t> SandboxHelper::Launch(std::uint16_t n, const LaunchParams& params)
       "/home/researcher", "/usr/bin/bash", "-c", kDesktopInit, "desktop-init", std::to_string(params.width),
       std::to_string(params.height), Address(n, 2), std::to_string(options_.rdp_port), agent};
   if (!agent.empty()) {
-    // The agent binary sits outside /usr in a build tree: bind it read-only where it is.
-    argv.insert(argv.begin() + 1, {"--ro-bind", agent, agent});
+    // The agent binary sits outside /usr in a build tree: bind it read-only where it is,
+    // after the tmpfs mounts (a build tree under /tmp would be hidden by them).
+    const auto chdir = std::find(argv.begin(), argv.end(), std::string("--chdir"));
+    argv.insert(chdir, {"--ro-bind", agent, agent});
   }
   const pid_t pid = ::fork();
   if (pid < 0) return MakeError(Errc::kUnavailable, "fork failed");
@@ -298,6 +304,7 @@ Answer SandboxHelper::Handle(DecodedRequest& request) {
     case Request::kLaunch: {
       auto pid = Launch(request.sandbox, request.launch);
       request.launch.sam_line.Wipe();
+      request.launch.agent_key.Wipe();
       if (!pid) return {static_cast<std::uint8_t>(pid.error().code), 0, pid.error().message};
       return {0, static_cast<std::uint32_t>(*pid), ""};
     }

@@ -76,7 +76,8 @@ Result<Secret> EncodeRequest(Request type, std::uint16_t sandbox, const LaunchPa
     PutU16(body, launch->width);
     PutU16(body, launch->height);
     if (!PutField(body, launch->sam_line.reveal(), kMaxSamLine) || !PutField(body, launch->dataset_path, kMaxPath) ||
-        !PutField(body, launch->agent_config, kMaxAgentConfig)) {
+        !PutField(body, launch->agent_config, kMaxAgentConfig) || !PutField(body, launch->agent_cert, kMaxAgentCert) ||
+        !PutField(body, launch->agent_key.reveal(), kMaxAgentKey) || !PutField(body, launch->agent_ca, kMaxAgentCa)) {
       WipeBytes(body.data(), body.size());
       return MakeError(Errc::kInvalidArgument, "a launch field is over its cap");
     }
@@ -91,11 +92,15 @@ Result<DecodedRequest> DecodeRequest(std::span<const std::uint8_t> body) {
   if (!r.U8(type) || type < 1 || type > 5 || !r.U16(out.sandbox) || out.sandbox > kMaxSandbox) return Malformed();
   out.type = static_cast<Request>(type);
   if (out.type == Request::kLaunch) {
-    std::string sam;
+    std::string sam, key;
     const bool ok = r.U16(out.launch.width) && r.U16(out.launch.height) && r.Field(sam, kMaxSamLine) &&
-                    r.Field(out.launch.dataset_path, kMaxPath) && r.Field(out.launch.agent_config, kMaxAgentConfig);
+                    r.Field(out.launch.dataset_path, kMaxPath) && r.Field(out.launch.agent_config, kMaxAgentConfig) &&
+                    r.Field(out.launch.agent_cert, kMaxAgentCert) && r.Field(key, kMaxAgentKey) &&
+                    r.Field(out.launch.agent_ca, kMaxAgentCa);
     out.launch.sam_line = Secret(sam);
+    out.launch.agent_key = Secret(key);
     WipeBytes(sam.data(), sam.size());
+    WipeBytes(key.data(), key.size());
     if (!ok) return Malformed();
   }
   if (!r.Done()) return Malformed();

@@ -29,8 +29,12 @@ inline constexpr std::uint16_t kMaxSandbox = 254;
 inline constexpr std::size_t kMaxSamLine = 512;
 inline constexpr std::size_t kMaxPath = 1024;
 inline constexpr std::size_t kMaxAgentConfig = 16 * 1024;
+inline constexpr std::size_t kMaxAgentCert = 8 * 1024;
+inline constexpr std::size_t kMaxAgentKey = 1024;
+inline constexpr std::size_t kMaxAgentCa = 16 * 1024;
 inline constexpr std::size_t kMaxMessage = 512;
-inline constexpr std::size_t kMaxRequestBody = 1 + 2 + 2 + 2 + 2 + kMaxSamLine + 2 + kMaxPath + 2 + kMaxAgentConfig;
+inline constexpr std::size_t kMaxRequestBody = 1 + 2 + 2 + 2 + 2 + kMaxSamLine + 2 + kMaxPath + 2 + kMaxAgentConfig +
+                                               2 + kMaxAgentCert + 2 + kMaxAgentKey + 2 + kMaxAgentCa;
 inline constexpr std::size_t kMaxAnswerBody = 1 + 1 + 4 + 2 + kMaxMessage;
 
 struct LaunchParams {
@@ -39,6 +43,11 @@ struct LaunchParams {
   Secret sam_line;           // "user:::NThash:::\n"; never the password
   std::string dataset_path;  // absolute; bound read-only at /data
   std::string agent_config;  // empty: no agent in this desktop
+  // The agent's own certificate (PEM, chain after the leaf), its private key and the CA
+  // it trusts for the broker and gateway; each empty when the desktop has none.
+  std::string agent_cert;
+  Secret agent_key;
+  std::string agent_ca;
 };
 
 struct DecodedRequest {

@@ -80,7 +80,7 @@ TestCertificate Issue(const TestCertificate& ca, const std::string& cn, bool ser
   Cert cert = MakeCert(cn, key.get(), ca_cert.get(), serial);
   if (server) {
     AddExt(cert.get(), ca_cert.get(), NID_ext_key_usage, "serverAuth");
-    AddExt(cert.get(), ca_cert.get(), NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+    AddExt(cert.get(), ca_cert.get(), NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:10.77.0.1");
   } else {
     AddExt(cert.get(), ca_cert.get(), NID_ext_key_usage, "clientAuth");
   }

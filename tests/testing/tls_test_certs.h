@@ -13,7 +13,9 @@ struct TestCertificate {
 
 struct TestPki {
   TestCertificate ca;
-  TestCertificate server;  // CN=localhost, SAN DNS:localhost, IP:127.0.0.1
+  // CN=localhost, SAN DNS:localhost, IP:127.0.0.1 and IP:10.77.0.1 (the sandboxes'
+  // gateway address, where in-sandbox agents reach the broker and gateway).
+  TestCertificate server;
   TestCertificate Client(const std::string& common_name) const;  // clientAuth
 };
 

@@ -29,7 +29,7 @@ EVP_PKEY* PemKey(const std::string& pem) {
 }  // namespace
 
 MtlsTestListener::MtlsTestListener(const TestPki& pki, std::chrono::milliseconds read_timeout,
-                                   std::function<void(SSL*)> serve)
+                                   std::function<void(SSL*)> serve, const std::string& host)
     : serve_(std::move(serve)), read_timeout_(read_timeout) {
   ctx_ = SSL_CTX_new(TLS_server_method());
   SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
@@ -46,7 +46,9 @@ MtlsTestListener::MtlsTestListener(const TestPki& pki, std::chrono::milliseconds
   fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+  const int on = 1;
+  setsockopt(fd_, IPPROTO_IP, IP_FREEBIND, &on, sizeof on);
   bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   listen(fd_, 8);
   socklen_t len = sizeof addr;

@@ -19,8 +19,10 @@ namespace safedesk::testing {
 
 class MtlsTestListener {
  public:
-  // `read_timeout`: SO_RCVTIMEO of each accepted connection.
-  MtlsTestListener(const TestPki& pki, std::chrono::milliseconds read_timeout, std::function<void(SSL*)> serve);
+  // `read_timeout`: SO_RCVTIMEO of each accepted connection. `host`: an IPv4 address,
+  // bound even before it exists (IP_FREEBIND: the sandbox helper adds 10.77.0.1 later).
+  MtlsTestListener(const TestPki& pki, std::chrono::milliseconds read_timeout, std::function<void(SSL*)> serve,
+                   const std::string& host = "127.0.0.1");
   ~MtlsTestListener();
   MtlsTestListener(const MtlsTestListener&) = delete;
   MtlsTestListener& operator=(const MtlsTestListener&) = delete;
