@@ -8,8 +8,8 @@
 namespace safedesk::broker {
 namespace {
 
-// After a spare fails to start, its project gets no new spare for this long: a broken
-// dataset path or a full host must not turn into a start attempt every pass.
+// After a spare fails to start or is discarded, its project gets no new spare for this
+// long: a broken dataset path or a full host must not turn into a start every pass.
 constexpr std::chrono::seconds kSpareRetryDelay{5};
 
 bool SameDesktop(const DesktopSpec& a, const DesktopSpec& b) {
@@ -210,6 +210,9 @@ void DesktopPool::DiscardSpare(const std::string& id, const std::string& reason)
     pool = found->second.pool;
     project = found->second.project;
     desktops_.erase(found);
+    // A desktop that cannot come up (a broken dataset mount, an agent that cannot register)
+    // would otherwise be retried on every pass.
+    retry_after_[project] = clock_.Monotonic() + kSpareRetryDelay;
   }
   log::Main()->warn("desktop {}: spare of project {} discarded ({})", id, project, reason);
   (void)audit_.Append(audit::DesktopSpareDiscarded(id, pool, project, reason));

@@ -21,6 +21,8 @@ void ForEachPath(Config& c, const std::function<void(Path&)>& visit) {
                   &c.broker.tls_cert,
                   &c.broker.tls_key,
                   &c.broker.client_ca,
+                  &c.broker.agent_issuer_cert,
+                  &c.broker.agent_issuer_key,
                   &c.broker.state_db,
                   &c.broker.web_root,
                   &c.gateway.tls_cert,

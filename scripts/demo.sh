@@ -1,7 +1,9 @@
 #!/bin/sh
 # Generates a demo deployment under demo/ (unless one exists) and starts it.
-#   demo/pki/   ECDSA P-256 CA, server certificates (broker, gateway), component client
-#               certificates (gateway, agent) for mutual TLS
+#   demo/pki/   ECDSA P-256 CA, server certificates (broker, gateway; also valid for
+#               10.77.0.1, where sandboxed agents reach them), the gateway's client
+#               certificate for mutual TLS. Agents get no file here: the broker issues each
+#               desktop its own certificate (CN agent-<desktop id>) with this CA.
 #   demo/keys/  Ed25519 signing keys (audit checkpoints, tickets, recording seals) and the
 #               AES-256 key for factor secrets at rest
 #   demo/safedesk.toml  the deployment's configuration (every other key: built-in default)
@@ -41,17 +43,19 @@ generate() {
   openssl req -new -x509 -key "$DEMO/pki/ca.key" -subj "/O=safedesk demo/CN=safedesk demo CA" \
     -days 825 -sha256 -addext "basicConstraints=critical,CA:TRUE" \
     -addext "keyUsage=critical,keyCertSign,cRLSign" -out "$DEMO/pki/ca.crt"
-  issue_cert broker localhost serverAuth "DNS:localhost,IP:127.0.0.1"
-  issue_cert gateway localhost serverAuth "DNS:localhost,IP:127.0.0.1"
+  issue_cert broker localhost serverAuth "DNS:localhost,IP:127.0.0.1,IP:10.77.0.1"
+  issue_cert gateway localhost serverAuth "DNS:localhost,IP:127.0.0.1,IP:10.77.0.1"
   issue_cert gateway-client safedesk-gateway clientAuth ""
-  issue_cert agent-client safedesk-agent clientAuth ""
   for k in audit-signing ticket-signing recording-seal; do
     openssl genpkey -algorithm ed25519 -out "$DEMO/keys/$k.pem"
   done
   openssl rand -out "$DEMO/keys/factor-secrets.key" 32
   chmod 600 "$DEMO"/pki/*.key "$DEMO"/keys/*
   chmod 644 "$DEMO"/pki/*.crt
-  # Sandbox desktops run as nobody: they must be able to read the dataset (read-only mount).
+  # Sandbox desktops run as nobody: they must be able to read the dataset (read-only mount),
+  # and bubblewrap, already nobody, must reach it and the sandboxes' private directories
+  # under var/ (traverse only: nothing here is listable or readable by nobody).
+  chmod 711 "$DEMO" "$DEMO/var"
   chmod 755 "$DEMO/datasets" "$DEMO/datasets/claims-demo"
   chmod 644 "$DEMO/datasets/claims-demo/claims.csv"
   sed -e "s|@ROOT@|$ROOT|g" -e "s|@BIN@|$BIN|g" "$ROOT/scripts/demo.toml.in" > "$DEMO/safedesk.toml"
@@ -85,6 +89,8 @@ safedesk demo deployment: $DEMO
   CA            $DEMO/pki/ca.crt   (trust it in a browser to avoid the warning)
   audit log     $DEMO/var/audit.log
   broker        https://localhost:8443/   (log in as researcher, admin or auditor)
+  desktops      pool "default": 2 at most, 1 warm spare with its agent registered ahead
+                (the broker log says "spare of project claims-demo ready")
   gateway       wss://127.0.0.1:8444/     (the desktop page connects to it; metrics on http://127.0.0.1:9464/metrics)
   recordings    $DEMO/var/recordings/      (verify one: $BIN/safedeskctl --config $DEMO/safedesk.toml recording verify FILE)
 Next:

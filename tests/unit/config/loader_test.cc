@@ -263,6 +263,18 @@ TEST(LoadStringTest, RelativePathsResolveAgainstTheBaseDirectory) {
   EXPECT_EQ(config.base_dir, kBase);
 }
 
+TEST(LoadStringTest, AgentIssuerPathsResolveAgainstTheBaseDirectory) {
+  const Config config = LoadOk("[broker]\nagent_issuer_cert = \"pki/ca.crt\"\nagent_issuer_key = \"pki/ca.key\"\n");
+  EXPECT_EQ(config.broker.agent_issuer_cert, "/etc/safedesk/pki/ca.crt");
+  EXPECT_EQ(config.broker.agent_issuer_key, "/etc/safedesk/pki/ca.key");
+}
+
+TEST(LoadStringTest, AgentIssuerCertificateWithoutKeyNamesFileLineKey) {
+  EXPECT_EQ(OnlyError("[broker]\nagent_issuer_cert = \"pki/ca.crt\"\n"),
+            "test.toml:2:21: broker.agent_issuer_cert: expected broker.agent_issuer_key as well (the agent "
+            "certificate issuer needs both certificate and key), found it unset");
+}
+
 TEST(LoadTest, ResolvesPathsAgainstTheFilesDirectory) {
   testing::TempDir dir;
   const std::string file = dir.Write("etc/safedesk.toml", "[audit]\nfile = \"log/audit.log\"\n");
