@@ -24,6 +24,7 @@
 #include "gateway/frame_encoder.h"
 #include "gateway/frame_relay.h"
 #include "gateway/rdp_link.h"
+#include "gateway/recorder.h"
 #include "gateway/session_registry.h"
 #include "gateway/watermark.h"
 
@@ -521,8 +522,11 @@ asio::awaitable<void> Connection::Run() {
                        }};
       auto observer = shared_.observers(info);
       if (!observer) {
+        // The detail (paths, errno) stays in the log; the browser and the broker's audit
+        // get the reason. Posted before the link's own end, so this reason wins.
         log_->error("gateway: the session cannot be recorded: {}", observer.error().message);
-        return MakeError(Errc::kUnavailable, "recording_failed");
+        PostEnd(std::string(Recorder::kCannotStart));
+        return MakeError(Errc::kUnavailable, Recorder::kCannotStart);
       }
       std::lock_guard lock(observer_mu_);
       observer_ = std::move(*observer);

@@ -5,7 +5,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <filesystem>
 #include <optional>
@@ -20,6 +24,7 @@
 #include "gateway/broker_client.h"
 #include "gateway/gateway_server.h"
 #include "gateway/recorder.h"
+#include "gateway/recording_recovery.h"
 #include "gateway/session_registry.h"
 #include "net/tls_context.h"
 
@@ -30,6 +35,7 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 constexpr int kIoThreads = 2;
+constexpr int kCrashReportAttempts = 8;  // ~2 minutes of backoff; then the next start
 
 Result<tcp::endpoint> Endpoint(const config::HostPort& where) {
   boost::system::error_code ec;
@@ -110,6 +116,34 @@ ObserverFactory RecorderFactory(const config::RecordingConfig& recording) {
   };
 }
 
+// Tells the broker how each crashed session ended (gateway/DESIGN.md, "After a crash").
+// A broker that cannot be reached is asked again a few times; what stays unreported keeps
+// its marker and is reported at the next start.
+asio::awaitable<void> ReportCrashedSessions(BrokerClient& broker, std::vector<CrashedRecording> owed,
+                                            const bool& stopping) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  auto wait = std::chrono::seconds(1);
+  for (int attempt = 0; attempt < kCrashReportAttempts && !owed.empty() && !stopping; ++attempt) {
+    std::vector<CrashedRecording> left;
+    for (CrashedRecording& crashed : owed) {
+      auto reported = co_await broker.ReportEnd(crashed.session_id, crashed.EndReason());
+      if (reported) {
+        log::ForSession(crashed.session_id)->warn("gateway: reported the crashed session's end: {}", crashed.EndReason());
+        MarkCrashReported(crashed);
+      } else {
+        log::ForSession(crashed.session_id)->warn("gateway: cannot report the crashed session's end yet: {}",
+                                                  reported.error().message);
+        left.push_back(std::move(crashed));
+      }
+    }
+    owed = std::move(left);
+    if (owed.empty()) break;
+    timer.expires_after(wait);
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    wait = std::min(wait * 2, std::chrono::seconds(30));
+  }
+}
+
 }  // namespace
 
 BrowserOptions BrowserOptionsFrom(const config::GatewayConfig& gateway) {
@@ -148,6 +182,10 @@ int Run(const config::Config& config) {
     }
   }
 
+  // Before any new session: seal what a crash left (the recording directory is this
+  // gateway's alone) and keep the list of ends the broker has to hear.
+  std::vector<CrashedRecording> crashed = RecoverCrashedRecordings(config.recording.directory, *seal_check);
+
   asio::io_context io(kIoThreads);
   SessionRegistry registry({gw.max_connections_total, gw.max_connections_per_user});
   BrokerClient broker(io.get_executor(), **broker_tls, *broker_endpoint);
@@ -182,6 +220,7 @@ int Run(const config::Config& config) {
   bool stopping = false;
   asio::co_spawn(io, AcceptBrowsers(shared, **wss_tls, browsers), asio::detached);
   asio::co_spawn(io, FollowOrders(shared, stopping), asio::detached);
+  if (!crashed.empty()) asio::co_spawn(io, ReportCrashedSessions(broker, std::move(crashed), stopping), asio::detached);
 
   std::vector<std::thread> threads;
   for (int i = 0; i < kIoThreads; ++i) threads.emplace_back([&io] { io.run(); });

@@ -47,6 +47,8 @@ class Recorder final : public SessionObserver {
   // Audit reasons the failure callback receives.
   static constexpr const char* kBackpressure = "recording_backpressure";
   static constexpr const char* kFailed = "recording_failed";
+  // The session's end reason when its recording cannot even be created.
+  static constexpr const char* kCannotStart = "recording_failed: cannot create the recording";
   using FailureCallback = std::function<void(const std::string& reason)>;
 
   static Result<std::unique_ptr<Recorder>> Start(RecorderOptions options, Ed25519PrivateKey seal_key,
