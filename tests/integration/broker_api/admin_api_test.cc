@@ -8,17 +8,7 @@ namespace {
 
 namespace json = boost::json;
 
-class AdminApiTest : public RequestsApiTest {
- protected:
-  void SetUp() override {
-    RequestsApiTest::SetUp();
-    rita_ = std::make_unique<ApiClient>(User("rita", {"researcher"}));
-    ada_ = std::make_unique<ApiClient>(User("ada", {"administrator"}));
-  }
-  ApiClient& rita() { return *rita_; }
-  ApiClient& ada() { return *ada_; }
-  std::unique_ptr<ApiClient> rita_, ada_;
-};
+using AdminApiTest = ResearcherAndAdminTest;
 
 TEST_F(AdminApiTest, PendingListShowsRequesterProjectPurposeDuration) {
   const std::string id = AskId(rita());

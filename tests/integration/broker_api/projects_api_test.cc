@@ -11,15 +11,8 @@ namespace {
 
 namespace json = boost::json;
 
-class ProjectsApiTest : public RequestsApiTest {
+class ProjectsApiTest : public ResearcherAndAdminTest {
  protected:
-  void SetUp() override {
-    RequestsApiTest::SetUp();
-    rita_ = std::make_unique<ApiClient>(User("rita", {"researcher"}));
-    ada_ = std::make_unique<ApiClient>(User("ada", {"administrator"}));
-  }
-  ApiClient& rita() { return *rita_; }
-  ApiClient& ada() { return *ada_; }
 
   // The project as the administrator's list shows it.
   json::object Read(const std::string& name) {
@@ -46,8 +39,6 @@ class ProjectsApiTest : public RequestsApiTest {
     return project;
   }
   ApiResponse Write(ApiClient& who, const json::object& project) { return who.Post("/api/admin/projects", project); }
-
-  std::unique_ptr<ApiClient> rita_, ada_;
 };
 
 TEST_F(ProjectsApiTest, ListShowsEveryProjectWithItsVersionAndThePools) {

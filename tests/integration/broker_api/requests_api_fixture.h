@@ -125,4 +125,19 @@ class RequestsApiTest : public BrokerApiTest {
   std::unique_ptr<broker::HostProcessProvider> provider_;
 };
 
+// The usual pair: rita (researcher) and ada (administrator), logged in with TOTP.
+class ResearcherAndAdminTest : public RequestsApiTest {
+ protected:
+  void SetUp() override {
+    RequestsApiTest::SetUp();
+    rita_ = std::make_unique<ApiClient>(User("rita", {"researcher"}));
+    ada_ = std::make_unique<ApiClient>(User("ada", {"administrator"}));
+  }
+  ApiClient& rita() { return *rita_; }
+  ApiClient& ada() { return *ada_; }
+
+ private:
+  std::unique_ptr<ApiClient> rita_, ada_;
+};
+
 }  // namespace safedesk::testing
