@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <cstdio>
 #include <cstdlib>
@@ -14,7 +15,63 @@ namespace safedesk::recording {
 namespace {
 
 constexpr std::uint8_t kItemFrame = 'F', kItemKey = 'E', kItemPointer = 'P';
-constexpr std::uint8_t kOpKey = 'K', kOpScroll = 'S', kOpRect = 'R';
+constexpr std::uint8_t kOpKey = 'K', kOpScroll = 'S', kOpRect = 'R', kOpIndexed = 'I';
+constexpr int kMaxPalette = 256;  // an indexed rectangle's palette: indices are at most 8 bits
+
+// Bits per index for a palette of n colours: 1, 2, 4 or 8.
+int IndexBits(int n) { return n <= 2 ? 1 : n <= 4 ? 2 : n <= 16 ? 4 : 8; }
+std::size_t PackedRowBytes(int width, int bits) { return (std::size_t(width) * std::size_t(bits) + 7) / 8; }
+
+}  // namespace
+
+// The distinct colours (B | G << 8 | R << 16) of rectangle r of a BGRX frame and each
+// pixel's palette index, or false when there are more than kMaxPalette colours.
+class PaletteBuilder {
+ public:
+  bool Build(std::span<const std::uint8_t> frame, int width, const PixelRect& r) {
+    colours.clear();
+    indices.resize(std::size_t(r.width) * r.height);
+    std::fill(std::begin(slots_), std::end(slots_), 0);
+    const std::size_t stride = std::size_t(width) * 4;
+    std::uint32_t last = 0xffffffffu;
+    std::uint8_t last_index = 0;
+    std::uint8_t* out = indices.data();
+    for (int y = r.y; y < r.y + r.height; ++y) {
+      const std::uint8_t* p = frame.data() + std::size_t(y) * stride + std::size_t(r.x) * 4;
+      for (int x = 0; x < r.width; ++x, p += 4) {
+        const std::uint32_t c = std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16;
+        if (c != last) {
+          auto index = Find(c);
+          if (!index) return false;
+          last = c;
+          last_index = *index;
+        }
+        *out++ = last_index;
+      }
+    }
+    return true;
+  }
+  std::vector<std::uint32_t> colours;
+  std::vector<std::uint8_t> indices;
+
+ private:
+  static constexpr std::size_t kSlots = 1024;  // open addressing; at most 256 used
+  std::optional<std::uint8_t> Find(std::uint32_t c) {
+    std::size_t h = (c * 2654435761u) >> 22;
+    for (;; h = (h + 1) & (kSlots - 1)) {
+      if (slots_[h] == 0) {
+        if (colours.size() == kMaxPalette) return std::nullopt;
+        colours.push_back(c);
+        slots_[h] = static_cast<std::uint16_t>(colours.size());
+        return static_cast<std::uint8_t>(colours.size() - 1);
+      }
+      if (colours[slots_[h] - 1] == c) return static_cast<std::uint8_t>(slots_[h] - 1);
+    }
+  }
+  std::uint16_t slots_[kSlots] = {};  // palette index + 1; 0 = empty
+};
+
+namespace {
 
 void Put(std::vector<std::uint8_t>& b, std::uint64_t v, int n) {
   for (int i = 0; i < n; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
@@ -79,21 +136,72 @@ void ApplyScroll(std::vector<std::uint8_t>& fb, int width, const PixelRect& r, i
   }
 }
 
+// Paints an indexed rectangle (spec: "I") into a BGRX framebuffer; false when malformed.
+bool DecodeIndexed(Cursor& in, const PixelRect& r, std::vector<std::uint8_t>& fb, std::size_t stride) {
+  std::uint64_t n1;
+  if (!in.Get(n1, 1)) return false;
+  const int n = int(n1) + 1;
+  const std::uint8_t* palette = in.Take(std::size_t(n) * 3);
+  if (!palette) return false;
+  const int bits = IndexBits(n);
+  const std::size_t row_bytes = PackedRowBytes(r.width, bits);
+  const std::uint8_t mask = static_cast<std::uint8_t>((1u << bits) - 1);
+  for (int y = r.y; y < r.y + r.height; ++y) {
+    const std::uint8_t* row = in.Take(row_bytes);
+    if (!row) return false;
+    std::uint8_t* dst = fb.data() + std::size_t(y) * stride + std::size_t(r.x) * 4;
+    for (int x = 0; x < r.width; ++x, dst += 4) {
+      const std::size_t bit = std::size_t(x) * std::size_t(bits);
+      const int index = (row[bit / 8] >> (8 - bits - int(bit % 8))) & mask;
+      if (index >= n) return false;
+      const std::uint8_t* c = palette + 3 * index;
+      dst[0] = c[0], dst[1] = c[1], dst[2] = c[2], dst[3] = 0;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 FrameEncoder::FrameEncoder(int width, int height)
-    : width_(width), height_(height), prev_(std::size_t(width) * height * 4, 0) {}
+    : width_(width), height_(height), prev_(std::size_t(width) * height * 4, 0),
+      palette_(std::make_unique<PaletteBuilder>()) {}
+
+FrameEncoder::~FrameEncoder() = default;
 
 void FrameEncoder::BeginChunk() { need_key_ = true; }
 
-void FrameEncoder::EmitRect(std::span<const std::uint8_t> cur, const PixelRect& r) {
-  raw_.push_back(kOpRect);
-  PutRect(raw_, r);
+void FrameEncoder::EmitRect(std::span<const std::uint8_t> cur, const PixelRect& r, bool key) {
   const std::size_t stride = std::size_t(width_) * 4;
   for (int y = r.y; y < r.y + r.height; ++y) {
+    const std::size_t off = std::size_t(y) * stride + std::size_t(r.x) * 4;
+    std::memcpy(prev_.data() + off, cur.data() + off, std::size_t(r.width) * 4);
+  }
+  // Few colours (text, UI, the mask fill) go as palette indices: 1-8 bits a pixel instead
+  // of 24, which zstd then compresses much further.
+  if (palette_->Build(cur, width_, r)) {
+    const int n = static_cast<int>(palette_->colours.size());
+    const int bits = IndexBits(n);
+    raw_.push_back(kOpIndexed);
+    PutRect(raw_, r);
+    raw_.push_back(static_cast<std::uint8_t>(n - 1));
+    for (std::uint32_t c : palette_->colours) Put(raw_, c, 3);
+    const std::size_t row_bytes = PackedRowBytes(r.width, bits);
+    const std::uint8_t* in = palette_->indices.data();
+    for (int y = 0; y < r.height; ++y) {
+      const std::size_t at = raw_.size();
+      raw_.resize(at + row_bytes, 0);
+      for (int x = 0; x < r.width; ++x) {
+        const std::size_t bit = std::size_t(x) * std::size_t(bits);
+        raw_[at + bit / 8] |= static_cast<std::uint8_t>(*in++ << (8 - bits - int(bit % 8)));
+      }
+    }
+    return;
+  }
+  raw_.push_back(key ? kOpKey : kOpRect);
+  if (!key) PutRect(raw_, r);
+  for (int y = r.y; y < r.y + r.height; ++y) {
     const std::uint8_t* src = cur.data() + std::size_t(y) * stride + std::size_t(r.x) * 4;
-    std::uint8_t* dst = prev_.data() + std::size_t(y) * stride + std::size_t(r.x) * 4;
-    std::memcpy(dst, src, std::size_t(r.width) * 4);
     for (int x = 0; x < r.width; ++x) raw_.insert(raw_.end(), src + 4 * x, src + 4 * x + 3);
   }
 }
@@ -167,7 +275,7 @@ void FrameEncoder::EncodeRegion(std::span<const std::uint8_t> cur, const PixelRe
       if (y_end - y >= 63) { ++y_end; break; }
     }
     if (y_end > y && x1 > x0) {
-      EmitRect(cur, PixelRect{x0, y, x1 - x0, y_end - y});
+      EmitRect(cur, PixelRect{x0, y, x1 - x0, y_end - y}, false);
       ++ops;
       y = y_end;
     } else {
@@ -188,10 +296,7 @@ void FrameEncoder::AddFrame(std::int64_t t_ms, std::span<const std::uint8_t> mas
   Put(raw_, 0, 2);
   int ops = 0;
   if (need_key_) {
-    raw_.push_back(kOpKey);
-    const std::size_t n = std::size_t(width_) * height_;
-    for (std::size_t i = 0; i < n; ++i) raw_.insert(raw_.end(), masked.data() + 4 * i, masked.data() + 4 * i + 3);
-    std::memcpy(prev_.data(), masked.data(), prev_.size());
+    EmitRect(masked, PixelRect{0, 0, width_, height_}, true);
     ops = 1;
     need_key_ = false;
   } else {
@@ -281,6 +386,12 @@ Result<void> FrameDecoder::DecodeChunk(std::span<const std::uint8_t> payload,
         const int d = static_cast<std::int16_t>(dy);
         if (d <= -r.height || d >= r.height) return bad;
         ApplyScroll(fb_, width_, r, d);
+        continue;
+      }
+      if (v == kOpIndexed) {
+        if (!in.Rect(r, width_, height_) || !DecodeIndexed(in, r, fb_, stride)) return bad;
+        // A key frame may be a screen-sized indexed rectangle.
+        if (k == 0 && r.x == 0 && r.y == 0 && r.width == width_ && r.height == height_) f.key_frame = true;
         continue;
       }
       if (v == kOpKey) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -20,9 +21,12 @@ struct PixelRect {
 // Cap on the decompressed size of one chunk payload (a forged chunk must not exhaust memory).
 inline constexpr std::size_t kMaxPayloadBytes = 1u << 30;
 
+class PaletteBuilder;
+
 class FrameEncoder {
  public:
   FrameEncoder(int width, int height);
+  ~FrameEncoder();
   // Starts a chunk: the next frame is a key frame.
   void BeginChunk();
   // `masked` is the full BGRX32 frame (stride width*4); only `regions` may differ from the
@@ -38,11 +42,14 @@ class FrameEncoder {
  private:
   void EncodeRegion(std::span<const std::uint8_t> cur, const PixelRect& r, int& ops);
   bool TryScroll(std::span<const std::uint8_t> cur, const PixelRect& r);
-  void EmitRect(std::span<const std::uint8_t> cur, const PixelRect& r);
+  // Pixels of r as an indexed rectangle when they have few colours, else raw (as the key
+  // frame's K op when `key`; r is then the whole screen).
+  void EmitRect(std::span<const std::uint8_t> cur, const PixelRect& r, bool key);
   int width_, height_;
   std::vector<std::uint8_t> prev_;
   std::vector<std::uint8_t> raw_;
   bool need_key_ = true;
+  std::unique_ptr<PaletteBuilder> palette_;
 };
 
 struct DecodedKey {
