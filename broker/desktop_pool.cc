@@ -14,7 +14,7 @@ constexpr std::chrono::seconds kSpareRetryDelay{5};
 
 bool SameDesktop(const DesktopSpec& a, const DesktopSpec& b) {
   return a.project == b.project && a.dataset_path == b.dataset_path && a.width == b.width && a.height == b.height &&
-         a.gateway_address == b.gateway_address;
+         a.gateway_address == b.gateway_address && a.mask_rules == b.mask_rules;
 }
 
 }  // namespace
@@ -25,6 +25,7 @@ DesktopSpec DesktopSpecFor(const config::Config& config, const ProjectRecord& pr
   spec.project = project.name;
   spec.dataset_path = project.dataset_path;
   spec.gateway_address = config.gateway.listen.ToString();
+  spec.mask_rules = project.mask_rules;
   if (const config::PoolConfig* pool = config.FindPool(project.pool)) {
     spec.width = pool->screen.width;
     spec.height = pool->screen.height;

@@ -17,6 +17,7 @@
 
 #include "common/result.h"
 #include "common/secret.h"
+#include "common/session_grant.h"
 
 namespace safedesk::broker {
 
@@ -27,6 +28,9 @@ struct DesktopSpec {
   int width = 1280;
   int height = 800;
   std::string gateway_address;  // host:port; the only peer the desktop should accept
+  // The project's mask rules: the desktop's agent reports windows matching them (besides
+  // the deployment's [agent] rules). Empty field: any.
+  std::vector<MaskRule> mask_rules;
 };
 
 struct RdpEndpoint {

@@ -63,6 +63,10 @@ std::string TomlString(std::string_view text) {
   return out + "\"";
 }
 
+std::string MaskRuleToml(std::string_view wm_class, std::string_view title) {
+  return "[[agent.mask_rules]]\nwm_class = " + TomlString(wm_class) + "\ntitle = " + TomlString(title) + "\n";
+}
+
 std::string_view ProcessArgsName(config::ProcessArgs args) {
   switch (args) {
     case config::ProcessArgs::kTruncated:
@@ -97,9 +101,7 @@ std::string SandboxAgentConfigTemplate(const config::Config& config, const std::
       gateway, config.broker.component_listen.port, gateway, config.gateway.agent_feed_listen.port, gateway,
       ProcessArgsName(agent.process_args),
       std::chrono::duration_cast<std::chrono::milliseconds>(agent.heartbeat_interval).count());
-  for (const config::MaskRule& rule : agent.mask_rules) {
-    out += "[[agent.mask_rules]]\nwm_class = " + TomlString(rule.wm_class) + "\ntitle = " + TomlString(rule.title) + "\n";
-  }
+  for (const config::MaskRule& rule : agent.mask_rules) out += MaskRuleToml(rule.wm_class, rule.title);
   return out;
 }
 
@@ -138,6 +140,8 @@ Result<DesktopHandle> SandboxProvider::Start(const DesktopSpec& spec) {
   if (!options_.agent_config_template.empty()) {
     params.agent_config = ReplaceAll(ReplaceAll(options_.agent_config_template, "{desktop_id}", desktop.info.id),
                                      "{session_id}", spec.session_id);
+    // The project's own rules, after the deployment's (array tables close the file).
+    for (const MaskRule& rule : spec.mask_rules) params.agent_config += MaskRuleToml(rule.wm_class_regex, rule.title_regex);
     if (options_.agent_issuer != nullptr) {
       auto credentials = options_.agent_issuer->Issue(desktop.info.id, random_);
       if (!credentials) return credentials.error();

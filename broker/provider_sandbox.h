@@ -37,7 +37,8 @@ struct SandboxProviderOptions {
 // per desktop): the broker's component listener and the gateway's agent feed at the
 // sandboxes' gateway address (net_prefix.0.1, the only peer a sandbox reaches), the
 // per-desktop certificate files under /run/safedesk, the dataset at /data, and the
-// deployment's [agent] mask rules, process_args and heartbeat interval.
+// deployment's [agent] mask rules, process_args and heartbeat interval. Start appends the
+// project's mask rules (DesktopSpec::mask_rules).
 std::string SandboxAgentConfigTemplate(const config::Config& config, const std::string& net_prefix);
 
 class SandboxProvider final : public DesktopProvider {

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -68,6 +69,7 @@ class DesktopPoolAgentTest : public ::testing::Test {
     project.name = kProject;
     project.pool = "research";
     project.dataset_path = dir_.path() / "dataset";
+    project.mask_rules = {{"^XTerm$", "patient \\d+"}};  // the agent must get the project's rules
     config_.projects = {project};
     auto store = SqliteStore::Open(dir_.path() / "state.sqlite");
     ASSERT_TRUE(store.ok());
@@ -139,6 +141,23 @@ TEST_F(DesktopPoolAgentTest, SpareIsReadyOnceItsOwnAgentRegisteredWithLockdownPa
   auto handle = pool_->Start(DesktopSpecFor(config_, ProjectFromConfig(config_.projects.front()), "s-1"));
   ASSERT_TRUE(handle.ok()) << handle.error().message;
   EXPECT_EQ(handle->id, spare);
+}
+
+TEST_F(DesktopPoolAgentTest, AgentGetsTheProjectsMaskRulesAndItsOwnCertificate) {
+  pool_->Maintain();
+  ASSERT_EQ(pool_->SpareIds(kProject).size(), 1u);
+  const fs::path priv = dir_.path() / "run" / "sd-1" / "private";
+  std::ifstream in(priv / "agent.toml");
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("wm_class = \"^XTerm$\"\ntitle = \"patient \\\\d+\""), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("desktop_id = \"" + pool_->SpareIds(kProject).front() + "\""), std::string::npos);
+  struct stat key {};
+  ASSERT_EQ(::stat((priv / "agent.key").c_str(), &key), 0);
+  EXPECT_EQ(key.st_mode & 0777, 0400u);
+  EXPECT_EQ(key.st_uid, 65534u);  // the desktop user's, nobody else's
+  // It parses: the agent registers with it.
+  ASSERT_TRUE(MaintainUntil([&] { return !pool_->ReadySpareIds(kProject).empty(); }));
 }
 
 TEST_F(DesktopPoolAgentTest, SilentAgentEndsTheSession) {
