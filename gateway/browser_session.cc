@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
@@ -15,11 +16,14 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <deque>
 #include <mutex>
 
 #include "common/log.h"
 #include "common/secret.h"
+#include "config/address.h"
 #include "gateway/broker_client.h"
 #include "gateway/frame_encoder.h"
 #include "gateway/frame_relay.h"
@@ -80,6 +84,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   asio::awaitable<bool> Handshake();
+  bool OriginAllowed(const beast::http::request<beast::http::empty_body>& upgrade) const;
   asio::awaitable<std::optional<std::string>> ReadHello();
   asio::awaitable<void> ReadLoop();
   asio::awaitable<void> SendLoop();
@@ -131,6 +136,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   int malformed_ = 0;
 };
 
+bool Connection::OriginAllowed(const beast::http::request<beast::http::empty_body>& upgrade) const {
+  const std::string_view origin = upgrade[beast::http::field::origin];
+  if (shared_.options.allowed_origin.empty() || origin.size() != shared_.options.allowed_origin.size()) return false;
+  return std::equal(origin.begin(), origin.end(), shared_.options.allowed_origin.begin(),
+                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
+                                                std::tolower(static_cast<unsigned char>(b)); });
+}
+
 asio::awaitable<bool> Connection::Handshake() {
   auto& lowest = beast::get_lowest_layer(ws_);
   lowest.expires_after(shared_.options.hello_timeout);
@@ -150,7 +163,30 @@ asio::awaitable<bool> Connection::Handshake() {
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
     response.set(beast::http::field::server, "safedesk-gateway");
   }));
-  auto [accept_ec] = co_await ws_.async_accept(kUseTuple);
+  beast::flat_buffer buffer;
+  beast::http::request<beast::http::empty_body> upgrade;
+  lowest.expires_after(shared_.options.hello_timeout);
+  auto [read_ec, read_bytes] = co_await beast::http::async_read(ws_.next_layer(), buffer, upgrade, kUseTuple);
+  (void)read_bytes;
+  lowest.expires_never();
+  if (read_ec) {
+    log_->info("gateway: no upgrade request from {}: {}", source_, read_ec.message());
+    co_return false;
+  }
+  if (!OriginAllowed(upgrade)) {
+    log_->warn("gateway: WebSocket upgrade from {} refused: Origin \"{}\" is not the broker's page", source_,
+               std::string(upgrade[beast::http::field::origin]).substr(0, 256));
+    beast::http::response<beast::http::string_body> refusal(beast::http::status::forbidden, upgrade.version());
+    refusal.set(beast::http::field::server, "safedesk-gateway");
+    refusal.keep_alive(false);
+    refusal.prepare_payload();
+    lowest.expires_after(shared_.options.hello_timeout);
+    auto [write_ec, written] = co_await beast::http::async_write(ws_.next_layer(), refusal, kUseTuple);
+    (void)write_ec;
+    (void)written;
+    co_return false;
+  }
+  auto [accept_ec] = co_await ws_.async_accept(upgrade, kUseTuple);
   if (accept_ec) {
     log_->info("gateway: WebSocket upgrade from {} refused: {}", source_, accept_ec.message());
     co_return false;
@@ -581,6 +617,15 @@ asio::awaitable<void> Connection::Run() {
 }
 
 }  // namespace
+
+std::string OriginOf(std::string_view public_url) {
+  auto url = config::ParseHttpsUrl(public_url);
+  if (!url) return "";
+  const bool v6 = url->host.find(':') != std::string::npos;
+  std::string origin = "https://" + (v6 ? "[" + url->host + "]" : url->host);
+  if (url->port != 443) origin += ":" + std::to_string(url->port);
+  return origin;
+}
 
 asio::awaitable<void> ServeBrowser(GatewayShared& shared, asio::ssl::context& tls, tcp::socket socket) {
   auto strand = co_await asio::this_coro::executor;

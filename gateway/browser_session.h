@@ -54,7 +54,15 @@ struct BrowserOptions {
   int max_frame_rate = 30;
   int jpeg_quality = 75;
   int max_unacked_frames = 2;  // frames sent and not yet drawn by the browser
+  // The one page allowed to open the gateway: the broker's public origin
+  // ("https://host[:port]", port omitted when 443). An upgrade whose Origin header is
+  // absent or differs is refused with 403 before any WebSocket exists (cross-site
+  // WebSocket hijacking: another site's page in the researcher's browser cannot connect).
+  std::string allowed_origin;
 };
+
+// The Origin a browser sends for a page at `public_url` (an https URL); empty if malformed.
+std::string OriginOf(std::string_view public_url);
 
 struct GatewayShared {
   BrowserOptions options;

@@ -191,6 +191,8 @@ int Run(const config::Config& config) {
   BrokerClient broker(io.get_executor(), **broker_tls, *broker_endpoint);
   GatewayShared shared;
   shared.options = BrowserOptionsFrom(gw);
+  // The desktop page comes from the broker: its origin is the only one let in.
+  shared.options.allowed_origin = OriginOf(config.broker.public_url);
   shared.broker = &broker;
   shared.registry = &registry;
   shared.clock = &SystemClock();

@@ -135,7 +135,7 @@ class GatewayBench : public GatewayTest {
                           dir_.path());
       std::this_thread::sleep_for(1s);
       const std::int64_t rss_before = RssKiB(gateway_->pid());
-      DesktopView view(static_cast<std::uint16_t>(port_), harness().pki().ca.certificate_pem);
+      DesktopView view(static_cast<std::uint16_t>(port_), harness().pki().ca.certificate_pem, PageOrigin());
       std::string failure;
       EXPECT_TRUE(view.Connect(&failure)) << failure;
       view.Hello(started.String("ticket"));

@@ -46,7 +46,8 @@ bool DecodeWebp(const std::uint8_t* data, std::size_t size, int width, int heigh
 
 }  // namespace
 
-DesktopView::DesktopView(std::uint16_t port, const std::string& ca_pem) : port_(port) {
+DesktopView::DesktopView(std::uint16_t port, const std::string& ca_pem, std::string origin)
+    : port_(port), origin_(std::move(origin)) {
   tls_.add_certificate_authority(asio::buffer(ca_pem));
   tls_.set_verify_mode(asio::ssl::verify_peer);
 }
@@ -60,6 +61,10 @@ bool DesktopView::Connect(std::string* failure) {
   lowest.expires_after(std::chrono::seconds(10));
   lowest.socket().connect({asio::ip::make_address("127.0.0.1"), port_}, ec);
   if (!ec) ws_->next_layer().handshake(asio::ssl::stream_base::client, ec);
+  if (!origin_.empty()) {
+    ws_->set_option(websocket::stream_base::decorator(
+        [origin = origin_](websocket::request_type& request) { request.set(beast::http::field::origin, origin); }));
+  }
   if (!ec) ws_->handshake("localhost", "/", ec);
   lowest.expires_never();
   if (ec && failure != nullptr) *failure = ec.message();

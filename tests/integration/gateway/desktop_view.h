@@ -21,7 +21,8 @@ namespace safedesk::testing {
 
 class DesktopView {
  public:
-  DesktopView(std::uint16_t port, const std::string& ca_pem);
+  // `origin` goes in the upgrade's Origin header, as a browser sends it ("" sends none).
+  DesktopView(std::uint16_t port, const std::string& ca_pem, std::string origin);
   ~DesktopView();
 
   bool Connect(std::string* failure = nullptr);
@@ -64,6 +65,7 @@ class DesktopView {
   boost::asio::io_context io_;
   boost::asio::ssl::context tls_{boost::asio::ssl::context::tls_client};
   std::uint16_t port_;
+  std::string origin_;
   std::optional<boost::beast::websocket::stream<boost::beast::ssl_stream<boost::beast::tcp_stream>>> ws_;
   int width_ = 0;
   int height_ = 0;

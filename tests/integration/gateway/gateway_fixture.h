@@ -75,7 +75,8 @@ class GatewayTest : public ComponentApiTest {
                          "tls_cert = \"pki/gateway.crt\"\ntls_key = \"pki/gateway.key\"\n"
                          "client_cert = \"pki/client.crt\"\nclient_key = \"pki/client.key\"\nca_cert = \"pki/ca.crt\"\n"
                          "broker_url = \"https://localhost:" + std::to_string(component_port()) + "\"\n"
-                         "[recording]\ndirectory = \"recordings\"\nseal_key_file = \"keys/seal.pem\"\n",
+                         "[recording]\ndirectory = \"recordings\"\nseal_key_file = \"keys/seal.pem\"\n"
+                         "[broker]\npublic_url = \"" + PageOrigin() + "\"\n",
                          0644);
     gateway_ = std::make_unique<ChildProcess>(ExecutablePath("safedesk-gateway"), std::vector<std::string>{"--config", config_},
                                               dir_.path(),
@@ -111,7 +112,13 @@ class GatewayTest : public ComponentApiTest {
     return {};
   }
 
-  std::unique_ptr<DesktopView> View() { return std::make_unique<DesktopView>(static_cast<std::uint16_t>(port_), harness().pki().ca.certificate_pem); }
+  // Where the broker (this harness) serves the desktop page: the gateway's one allowed Origin.
+  std::string PageOrigin() { return "https://localhost:" + std::to_string(harness().port()); }
+  std::unique_ptr<DesktopView> View(std::string origin) {
+    return std::make_unique<DesktopView>(static_cast<std::uint16_t>(port_), harness().pki().ca.certificate_pem,
+                                         std::move(origin));
+  }
+  std::unique_ptr<DesktopView> View() { return View(PageOrigin()); }
 
   // `safedeskctl recording verify` on the session's recording, retried while the seal is
   // still being written (the recorder seals once the session's observer is gone).

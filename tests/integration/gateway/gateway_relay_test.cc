@@ -50,6 +50,17 @@ bool LogHasConnection(const std::string& log) { return log.find("Accepted channe
 
 using GatewayRelayTest = GatewayTest;
 
+// Cross-site WebSocket hijacking: another site's page open in the researcher's browser
+// (or a script without a browser) cannot even get a WebSocket; the broker's page can.
+TEST_F(GatewayRelayTest, UpgradeFromAnyOriginButTheBrokersPageIsRefused) {
+  std::string failure;
+  EXPECT_FALSE(View("https://evil.example")->Connect(&failure));
+  EXPECT_FALSE(View("https://localhost:1")->Connect(&failure)) << "same host, other port: another origin";
+  EXPECT_FALSE(View("")->Connect(&failure)) << "no Origin at all";
+  EXPECT_TRUE(WaitForText(dir_.path() / "gateway.log", "is not the broker's page")) << GatewayLog();
+  EXPECT_TRUE(View()->Connect(&failure)) << failure;
+}
+
 TEST_F(GatewayRelayTest, SessionIsRecordedSealedAndVerifies) {
   const ApiResponse started = Started();
   const std::string session_id = started.String("sessionId");
