@@ -15,7 +15,7 @@ namespace safedesk::recording {
 namespace {
 
 constexpr std::uint8_t kItemFrame = 'F', kItemKey = 'E', kItemPointer = 'P';
-constexpr std::uint8_t kOpKey = 'K', kOpScroll = 'S', kOpRect = 'R', kOpIndexed = 'I';
+constexpr std::uint8_t kOpKey = 'K', kOpScroll = 'S', kOpRect = 'R', kOpIndexed = 'I', kOpIndexedKey = 'J';
 constexpr int kMaxPalette = 256;  // an indexed rectangle's palette: indices are at most 8 bits
 
 // Bits per index for a palette of n colours: 1, 2, 4 or 8.
@@ -182,8 +182,8 @@ void FrameEncoder::EmitRect(std::span<const std::uint8_t> cur, const PixelRect& 
   if (palette_->Build(cur, width_, r)) {
     const int n = static_cast<int>(palette_->colours.size());
     const int bits = IndexBits(n);
-    raw_.push_back(kOpIndexed);
-    PutRect(raw_, r);
+    raw_.push_back(key ? kOpIndexedKey : kOpIndexed);
+    if (!key) PutRect(raw_, r);
     raw_.push_back(static_cast<std::uint8_t>(n - 1));
     for (std::uint32_t c : palette_->colours) Put(raw_, c, 3);
     const std::size_t row_bytes = PackedRowBytes(r.width, bits);
@@ -388,10 +388,10 @@ Result<void> FrameDecoder::DecodeChunk(std::span<const std::uint8_t> payload,
         ApplyScroll(fb_, width_, r, d);
         continue;
       }
-      if (v == kOpIndexed) {
-        if (!in.Rect(r, width_, height_) || !DecodeIndexed(in, r, fb_, stride)) return bad;
-        // A key frame may be a screen-sized indexed rectangle.
-        if (k == 0 && r.x == 0 && r.y == 0 && r.width == width_ && r.height == height_) f.key_frame = true;
+      if (v == kOpIndexed || v == kOpIndexedKey) {
+        if (v == kOpIndexed && !in.Rect(r, width_, height_)) return bad;
+        if (!DecodeIndexed(in, r, fb_, stride)) return bad;
+        if (v == kOpIndexedKey) f.key_frame = true;  // the writer says so; a large I does not
         continue;
       }
       if (v == kOpKey) {
