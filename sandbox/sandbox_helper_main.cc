@@ -64,6 +64,13 @@ int main(int argc, char** argv) {
   ::close_range(3, fd - 1, 0);
   ::close_range(fd + 1, ~0U, 0);
   ::signal(SIGPIPE, SIG_IGN);
+  // The helper lives exactly as long as its broker's socket: Ctrl-C or a SIGTERM to the
+  // broker's process group (make demo, a service manager) must not kill it before it has
+  // torn the sandboxes down. When the broker goes, the socket closes and Serve returns;
+  // after a SIGKILL, the next start's Sweep removes what was left.
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGTERM, SIG_IGN);
+  ::signal(SIGHUP, SIG_IGN);
   int rc = 0;
   {
     safedesk::sandbox::SandboxHelper helper(options);

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -116,6 +117,39 @@ TEST(SandboxLeakTest, TenStartStopCyclesLeaveNothingBehind) {
   testing::ChildProcess nft("/usr/sbin/nft", {"list", "tables"}, out.path());
   EXPECT_EQ(nft.Wait(), 0);
   EXPECT_EQ(nft.Stdout().find("safedesk"), std::string::npos);
+}
+
+// Ctrl-C on `make demo`, or a service manager's SIGTERM to the broker's process group,
+// reaches the helper too: it must outlive the signal and still tear every sandbox down
+// once the broker's socket closes, instead of dying with namespaces and veths left behind.
+TEST(SandboxLeakTest, SignalsToTheHelpersGroupLeaveNothingBehindOnceTheBrokerGoes) {
+  ASSERT_EQ(::geteuid(), 0u);
+  testing::TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  const fs::path dataset = dir.path() / "dataset";
+  fs::create_directories(dataset);
+  ::chmod(dataset.c_str(), 0755);
+  {
+    auto client = SandboxClient::Start(
+        {testing::ExecutablePath("safedesk-sandbox-helper"), {"--runtime-dir", (dir.path() / "run").string()}});
+    ASSERT_TRUE(client.ok());
+    ASSERT_TRUE((*client)->CreateNetwork(1).ok());
+    LaunchParams params;
+    auto sam = safedesk::sandbox::TestSamLine("u", Secret(std::string("signal-test-password")));
+    ASSERT_TRUE(sam.ok());
+    params.sam_line = std::move(*sam);
+    params.dataset_path = dataset.string();
+    ASSERT_TRUE((*client)->Launch(1, params).ok());
+    for (int signal : {SIGINT, SIGTERM, SIGHUP}) ASSERT_EQ(::kill((*client)->helper_pid(), signal), 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto running = (*client)->Running(1);
+    ASSERT_TRUE(running.ok()) << "the helper died of a signal: " << running.error().message;
+    EXPECT_EQ(Matching("/run/netns", "sd-"), 1);
+  }  // the broker's end of the socket closes
+  EXPECT_EQ(Matching("/run/netns", "sd-"), 0);
+  EXPECT_EQ(Matching("/sys/class/net", "sdv"), 0);
+  EXPECT_EQ(MountsUnder(dir.path()), 0);
+  EXPECT_EQ(LoopbackAddresses().find("10.77.0.1/32"), std::string::npos);
 }
 
 }  // namespace
