@@ -75,13 +75,19 @@ std::string LoopbackAddresses() {
   return ip.Stdout();
 }
 
-TEST(SandboxLeakTest, TenStartStopCyclesLeaveNothingBehind) {
-  ASSERT_EQ(::geteuid(), 0u);
-  testing::TempDir dir;
+// `dir` traversable by the desktop user, with an empty dataset directory it may read.
+fs::path DatasetIn(const testing::TempDir& dir) {
   ::chmod(dir.path().c_str(), 0755);
   const fs::path dataset = dir.path() / "dataset";
   fs::create_directories(dataset);
   ::chmod(dataset.c_str(), 0755);
+  return dataset;
+}
+
+TEST(SandboxLeakTest, TenStartStopCyclesLeaveNothingBehind) {
+  ASSERT_EQ(::geteuid(), 0u);
+  testing::TempDir dir;
+  const fs::path dataset = DatasetIn(dir);
   const int processes_before = DesktopProcesses();
   {
     auto client = SandboxClient::Start(
@@ -125,10 +131,7 @@ TEST(SandboxLeakTest, TenStartStopCyclesLeaveNothingBehind) {
 TEST(SandboxLeakTest, SignalsToTheHelpersGroupLeaveNothingBehindOnceTheBrokerGoes) {
   ASSERT_EQ(::geteuid(), 0u);
   testing::TempDir dir;
-  ::chmod(dir.path().c_str(), 0755);
-  const fs::path dataset = dir.path() / "dataset";
-  fs::create_directories(dataset);
-  ::chmod(dataset.c_str(), 0755);
+  const fs::path dataset = DatasetIn(dir);
   {
     auto client = SandboxClient::Start(
         {testing::ExecutablePath("safedesk-sandbox-helper"), {"--runtime-dir", (dir.path() / "run").string()}});
