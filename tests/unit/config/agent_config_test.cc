@@ -6,26 +6,13 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "tests/unit/config/config_test_support.h"
 
 namespace safedesk::config {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
-
-const std::filesystem::path kBase = "/etc/safedesk";
-
-std::string OnlyError(std::string_view toml) {
-  const auto diagnostics = LoadString(toml, "test.toml", kBase).diagnostics;
-  EXPECT_THAT(diagnostics, SizeIs(1));
-  return diagnostics.empty() ? "" : diagnostics.front().ToString();
-}
-
-Config LoadOk(std::string_view toml) {
-  LoadResult result = LoadString(toml, "test.toml", kBase);
-  for (const Diagnostic& d : result.diagnostics) ADD_FAILURE() << d.ToString();
-  return result.config.value_or(Config{});
-}
 
 TEST(AgentConfigTest, ReadsTheDesktopKeys) {
   const Config c = LoadOk(
