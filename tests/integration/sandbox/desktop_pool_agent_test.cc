@@ -22,6 +22,7 @@
 #include "broker/store/sqlite_store.h"
 #include "common/random.h"
 #include "tests/integration/sandbox/agent_registrar.h"
+#include "tests/integration/sandbox/sandbox_test_setup.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/test_support.h"
 
@@ -52,25 +53,13 @@ class DesktopPoolAgentTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(::geteuid(), 0u);
-    ::chmod(dir_.path().c_str(), 0755);
-    fs::create_directories(dir_.path() / "dataset");
-    ::chmod((dir_.path() / "dataset").c_str(), 0755);
+    const fs::path dataset = testing::DatasetIn(dir_);
     pki_ = testing::MakeTestPki();
     std::ofstream(dir_.path() / "ca.crt") << pki_.ca.certificate_pem;
     std::ofstream(dir_.path() / "ca.key") << pki_.ca.private_key_pem;
     registrar_ = std::make_unique<testing::AgentRegistrar>(pki_);
-    config::PoolConfig pool;
-    pool.name = "research";
-    pool.max_desktops = 2;
-    pool.warm_spares = 1;
-    pool.screen = {800, 600};
-    config_.pools = {pool};
-    config::ProjectConfig project;
-    project.name = kProject;
-    project.pool = "research";
-    project.dataset_path = dir_.path() / "dataset";
+    config::ProjectConfig& project = testing::UseResearchPool(config_, kProject, dataset);
     project.mask_rules = {{"^XTerm$", "patient \\d+"}};  // the agent must get the project's rules
-    config_.projects = {project};
     auto store = SqliteStore::Open(dir_.path() / "state.sqlite");
     ASSERT_TRUE(store.ok());
     store_ = std::move(*store);

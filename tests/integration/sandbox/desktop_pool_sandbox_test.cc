@@ -19,6 +19,7 @@
 #include "broker/provider_sandbox.h"
 #include "broker/store/sqlite_store.h"
 #include "common/random.h"
+#include "tests/integration/sandbox/sandbox_test_setup.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/test_support.h"
 
@@ -33,20 +34,7 @@ class DesktopPoolSandboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(::geteuid(), 0u);
-    ::chmod(dir_.path().c_str(), 0755);
-    fs::create_directories(dir_.path() / "dataset");
-    ::chmod((dir_.path() / "dataset").c_str(), 0755);
-    config::PoolConfig pool;
-    pool.name = "research";
-    pool.max_desktops = 2;
-    pool.warm_spares = 1;
-    pool.screen = {800, 600};
-    config_.pools = {pool};
-    config::ProjectConfig project;
-    project.name = kProject;
-    project.pool = "research";
-    project.dataset_path = dir_.path() / "dataset";
-    config_.projects = {project};
+    const config::ProjectConfig& project = testing::UseResearchPool(config_, kProject, testing::DatasetIn(dir_));
     auto store = SqliteStore::Open(dir_.path() / "state.sqlite");
     ASSERT_TRUE(store.ok());
     store_ = std::move(*store);

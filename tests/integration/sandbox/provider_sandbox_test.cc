@@ -12,6 +12,7 @@
 #include "broker/provider_sandbox.h"
 #include "common/random.h"
 #include "tests/testing/child_process.h"
+#include "tests/integration/sandbox/sandbox_test_setup.h"
 #include "tests/testing/test_support.h"
 
 namespace safedesk::broker {
@@ -23,12 +24,10 @@ class ProviderSandboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(::geteuid(), 0u);
-    ::chmod(dir_.path().c_str(), 0755);
-    fs::create_directories(dir_.path() / "dataset");
-    ::chmod((dir_.path() / "dataset").c_str(), 0755);
+    const fs::path dataset = testing::DatasetIn(dir_);
     spec_.session_id = "session-1";
     spec_.project = "claims";
-    spec_.dataset_path = dir_.path() / "dataset";
+    spec_.dataset_path = dataset;
   }
 
   std::unique_ptr<SandboxProvider> Make(SandboxProviderOptions options = {}, AgentStatusFn status = {}) {

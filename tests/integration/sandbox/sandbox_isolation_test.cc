@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/integration/sandbox/sam_line.h"
+#include "tests/integration/sandbox/sandbox_test_setup.h"
 #include "sandbox/sandbox_client.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/test_support.h"
@@ -150,11 +151,8 @@ class SandboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(::geteuid(), 0u) << "the sandbox helper needs root";
-    ::chmod(dir_.path().c_str(), 0755);
-    dataset_ = dir_.path() / "dataset";
-    fs::create_directories(dataset_);
+    dataset_ = testing::DatasetIn(dir_);
     std::ofstream(dataset_ / "table.csv") << "a,b\n1,2\n";
-    ::chmod(dataset_.c_str(), 0755);
     ::chmod((dataset_ / "table.csv").c_str(), 0644);
     auto client = SandboxClient::Start({ExecutablePath("safedesk-sandbox-helper"),
                                         {"--runtime-dir", (dir_.path() / "run").string(), "--agent-feed-port",

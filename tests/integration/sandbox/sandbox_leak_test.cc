@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/integration/sandbox/sam_line.h"
+#include "tests/integration/sandbox/sandbox_test_setup.h"
 #include "sandbox/sandbox_client.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/test_support.h"
@@ -75,19 +76,10 @@ std::string LoopbackAddresses() {
   return ip.Stdout();
 }
 
-// `dir` traversable by the desktop user, with an empty dataset directory it may read.
-fs::path DatasetIn(const testing::TempDir& dir) {
-  ::chmod(dir.path().c_str(), 0755);
-  const fs::path dataset = dir.path() / "dataset";
-  fs::create_directories(dataset);
-  ::chmod(dataset.c_str(), 0755);
-  return dataset;
-}
-
 TEST(SandboxLeakTest, TenStartStopCyclesLeaveNothingBehind) {
   ASSERT_EQ(::geteuid(), 0u);
   testing::TempDir dir;
-  const fs::path dataset = DatasetIn(dir);
+  const fs::path dataset = testing::DatasetIn(dir);
   const int processes_before = DesktopProcesses();
   {
     auto client = SandboxClient::Start(
@@ -131,7 +123,7 @@ TEST(SandboxLeakTest, TenStartStopCyclesLeaveNothingBehind) {
 TEST(SandboxLeakTest, SignalsToTheHelpersGroupLeaveNothingBehindOnceTheBrokerGoes) {
   ASSERT_EQ(::geteuid(), 0u);
   testing::TempDir dir;
-  const fs::path dataset = DatasetIn(dir);
+  const fs::path dataset = testing::DatasetIn(dir);
   {
     auto client = SandboxClient::Start(
         {testing::ExecutablePath("safedesk-sandbox-helper"), {"--runtime-dir", (dir.path() / "run").string()}});
