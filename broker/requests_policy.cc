@@ -34,10 +34,13 @@ std::vector<auth::ProjectPolicy> ProjectPoliciesFrom(const std::vector<ProjectRe
 Result<auth::GrantDecision> DecideSessionGrant(const config::Config& config, Store& store, const std::string& user,
                                                const std::vector<std::string>& roles, const std::string& project,
                                                seconds duration) {
-  auto projects = store.ListProjects();
-  if (!projects) return projects.error();
+  // Only the project asked for: DecideGrant finds it by name, and a missing one denies.
+  auto found = store.FindProject(project);
+  if (!found) return found.error();
+  std::vector<ProjectRecord> projects;
+  if (found->has_value()) projects.push_back(std::move(**found));
   const auto role_policies = RolePoliciesFrom(config);
-  const auto project_policies = ProjectPoliciesFrom(*projects);
+  const auto project_policies = ProjectPoliciesFrom(projects);
   auth::GrantDecision decision =
       auth::DecideGrant({user, roles, project, duration}, role_policies, project_policies);
   if (decision.ok() && decision.grant().max_duration < duration) {
